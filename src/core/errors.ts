@@ -1,0 +1,91 @@
+/**
+ * Every error runtrail throws on purpose is a {@link RuntrailError}: it has a stable
+ * `code`, a message that says what was wrong and what to do, the offending value when
+ * there is one, and the underlying `cause` when another error triggered it.
+ */
+export class RuntrailError extends Error {
+  readonly code: string;
+  readonly value?: unknown;
+
+  constructor(code: string, message: string, options: { value?: unknown; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    if ("value" in options) this.value = options.value;
+  }
+}
+
+/** A value passed to a logging method is not acceptable (wrong type, bad step, mismatched lengths…). */
+export class InvalidValueError extends RuntrailError {
+  constructor(message: string, value?: unknown, cause?: unknown) {
+    super("RUNTRAIL_INVALID_VALUE", message, { value, cause });
+  }
+}
+
+/** A name is empty, or becomes empty once sanitised with Polyaxon's `to_fqn_name` rules. */
+export class InvalidNameError extends RuntrailError {
+  constructor(message: string, value?: unknown) {
+    super("RUNTRAIL_INVALID_NAME", message, { value });
+  }
+}
+
+/** A path would read or write outside the run folder (`..`, an absolute name, a symlink that escapes). */
+export class PathEscapeError extends RuntrailError {
+  constructor(message: string, value?: unknown) {
+    super("RUNTRAIL_PATH_ESCAPE", message, { value });
+  }
+}
+
+/** A `tracking.*` call was made before `tracking.init()` / `init()`. */
+export class NoActiveRunError extends RuntrailError {
+  constructor(method: string) {
+    super(
+      "RUNTRAIL_NO_ACTIVE_RUN",
+      `tracking.${method}() was called before a run was started: call \`await tracking.init()\` (or \`await init()\`) first.`,
+    );
+  }
+}
+
+/** The run was already ended; logging to it again is refused instead of silently dropped. */
+export class RunEndedError extends RuntrailError {
+  constructor(uuid: string, method: string) {
+    super(
+      "RUNTRAIL_RUN_ENDED",
+      `run ${uuid} has ended; ${method}() cannot log to it. Resume it with \`init({ runUuid: "${uuid}" })\` to log more.`,
+      { value: uuid },
+    );
+  }
+}
+
+/** A file or folder that was named does not exist or cannot be read. */
+export class ArtifactNotFoundError extends RuntrailError {
+  constructor(message: string, value?: unknown, cause?: unknown) {
+    super("RUNTRAIL_NOT_FOUND", message, { value, cause });
+  }
+}
+
+/** A run folder, event file or lineage file could not be understood. */
+export class CorruptRunError extends RuntrailError {
+  constructor(message: string, value?: unknown, cause?: unknown) {
+    super("RUNTRAIL_CORRUPT", message, { value, cause });
+  }
+}
+
+/** An optional peer dependency (tfjs, onnxruntime-node, the AWS SDK…) is not installed. */
+export class MissingPeerDependencyError extends RuntrailError {
+  constructor(pkg: string, feature: string, cause?: unknown, alternatives: string[] = []) {
+    const alts = alternatives.length ? ` (or ${alternatives.map((a) => `\`npm install ${a}\``).join(", ")})` : "";
+    super(
+      "RUNTRAIL_MISSING_PEER",
+      `${feature} needs the optional peer dependency "${pkg}", which could not be loaded. Install it with \`npm install ${pkg}\`${alts}.`,
+      { value: pkg, cause },
+    );
+  }
+}
+
+/** Writing to the run folder failed (disk full, read-only folder…). The original error is `cause`. */
+export class RunWriteError extends RuntrailError {
+  constructor(message: string, value?: unknown, cause?: unknown) {
+    super("RUNTRAIL_WRITE_FAILED", message, { value, cause });
+  }
+}

@@ -1,0 +1,44 @@
+import { basename } from "node:path";
+import { InvalidNameError } from "./errors.js";
+
+const NON_NAME_CHARS = /[^\w\\/.\s-]/g;
+const SLASH_RUNS = /[\\/]+/g;
+const DASH_RUNS = /[-.\s]+/g;
+const COMBINING_OR_NON_ASCII = /[^\x00-\x7f]/g;
+const SAFE_NAME = /^[A-Za-z0-9_]+$/;
+
+/**
+ * Polyaxon's `to_fqn_name` (`polyaxon/_utils/fqn_utils.py`): NFKD + ASCII only, drop every
+ * character that is not a word character, slash, dot, whitespace or dash, then `/` runs
+ * become `__` and runs of `-`, `.` or whitespace become `-`.
+ * `val/acc` → `val__acc`, `val.acc` → `val-acc`, `my model (v2)` → `my-model-v2`.
+ *
+ * @throws InvalidNameError when the name is empty before or after sanitising.
+ */
+export function toFqnName(name: string): string {
+  if (typeof name !== "string" || name.length === 0) {
+    throw new InvalidNameError(`a name is required (got ${JSON.stringify(name)}): pass a non-empty string such as "loss".`, name);
+  }
+  if (SAFE_NAME.test(name)) return name;
+  let value = name.normalize("NFKD").replace(COMBINING_OR_NON_ASCII, "");
+  value = value.replace(NON_NAME_CHARS, "").trim();
+  value = value.replace(SLASH_RUNS, "__");
+  value = value.replace(DASH_RUNS, "-");
+  if (value.length === 0) {
+    throw new InvalidNameError(
+      `the name ${JSON.stringify(name)} is empty once sanitised (Polyaxon keeps only letters, digits, _ - . / and spaces): choose a name with at least one letter or digit.`,
+      name,
+    );
+  }
+  return value;
+}
+
+/** `get_base_filename`: the base name up to its first dot (`model.tar.gz` → `model`). */
+export function baseFilename(path: string): string {
+  return basename(path).split(".")[0] ?? "";
+}
+
+/** `get_path_extension`: everything after the first dot of the base name, lowercased (`file.tar.gz` → `tar.gz`). */
+export function pathExtension(path: string): string {
+  return basename(path).split(".").slice(1).join(".").toLowerCase();
+}
