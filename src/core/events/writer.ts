@@ -1,0 +1,183 @@
+import { closeSync, ftruncateSync, fstatSync, mkdirSync, openSync, readSync, writeSync } from "node:fs";
+import { dirname } from "node:path";
+import { RunWriteError } from "../errors.js";
+import { isJsonlKind } from "../kinds.js";
+import { eventPath } from "../paths.js";
+import { isCompleteRow } from "./rows.js";
+
+/** Past this many buffered characters a stream is written at once instead of waiting for the timer. */
+export const CHUNK_CHARS = 64 * 1024;
+
+/** One `events/<kind>/<name>.plx` file: rows are appended to `pending` and written in chunks. */
+export class EventStream {
+  pending = "";
+  fd = -1;
+  readonly jsonl: boolean;
+  constructor(
+    readonly kind: string,
+    readonly name: string,
+    readonly path: string,
+  ) {
+    this.jsonl = isJsonlKind(kind);
+  }
+}
+
+/**
+ * Buffered writer for a run's event files, in the manner of sonic-boom: rows accumulate in a
+ * string per file and are written with one `writeSync` per chunk — on the interval timer,
+ * when a chunk fills up, on `flush()`, and from the exit hooks. A kill can lose at most the
+ * rows buffered since the last write (one flush interval); a row cut by a kill mid-write can
+ * only be the last one of its file and is removed before the next append.
+ */
+export class EventWriter {
+  private readonly streams = new Map<string, EventStream>();
+  private readonly dirty = new Set<EventStream>();
+  private timer: NodeJS.Timeout | undefined;
+  /** A failure of a timer flush, kept until someone can be told: the next `flush()` or `end()`. */
+  private backgroundError: RunWriteError | undefined;
+
+  constructor(
+    private readonly runPath: string,
+    flushIntervalMs: number,
+  ) {
+    if (flushIntervalMs > 0) {
+      this.timer = setInterval(() => this.flushInBackground(), flushIntervalMs);
+      this.timer.unref();
+    }
+  }
+
+  /** The stream for an already sanitised (kind, name). The file is opened on first write. */
+  stream(kind: string, name: string): EventStream {
+    const key = `${kind}/${name}`;
+    let s = this.streams.get(key);
+    if (s === undefined) {
+      s = new EventStream(kind, name, eventPath(this.runPath, kind, name));
+      this.streams.set(key, s);
+    }
+    return s;
+  }
+
+  /** Buffers one row (which starts with "\n"). */
+  append(s: EventStream, row: string): void {
+    s.pending += row;
+    if (s.pending.length >= CHUNK_CHARS) this.writeStream(s);
+    else this.dirty.add(s);
+  }
+
+  /** Appends one row and writes it at once (versioned assets: the row must exist before lineage names it). */
+  appendNow(s: EventStream, row: string): void {
+    s.pending += row;
+    this.writeStream(s);
+  }
+
+  /** Writes every buffered row. @throws RunWriteError (also one left over from a background flush). */
+  flushSync(): void {
+    const failures: unknown[] = [];
+    for (const s of [...this.dirty]) {
+      try {
+        this.writeStream(s);
+      } catch (err) {
+        failures.push(err);
+      }
+    }
+    const earlier = this.backgroundError;
+    this.backgroundError = undefined;
+    if (failures.length) throw failures[0];
+    if (earlier) throw earlier;
+  }
+
+  /** Flushes what it can and swallows nothing: errors are kept for the next `flush()`/`end()`. */
+  flushInBackground(): void {
+    for (const s of [...this.dirty]) {
+      try {
+        this.writeStream(s);
+      } catch (err) {
+        if (!this.backgroundError) {
+          this.backgroundError = err as RunWriteError;
+          process.emitWarning(
+            `runtrail could not write events (the rows are kept in memory and retried; run.flush() will throw this): ${(err as Error).message}`,
+            { code: "RUNTRAIL_WRITE_FAILED" },
+          );
+        }
+      }
+    }
+  }
+
+  /** Best-effort flush from exit hooks; never throws. */
+  flushQuietly(): void {
+    try {
+      this.flushSync();
+    } catch {
+      // Exit path: the error was already reported as a warning or to the caller.
+    }
+  }
+
+  close(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    for (const s of this.streams.values()) {
+      if (s.fd >= 0) {
+        try {
+          closeSync(s.fd);
+        } catch {
+          // Closing a descriptor whose data was already written cannot lose anything.
+        }
+        s.fd = -1;
+      }
+    }
+  }
+
+  private writeStream(s: EventStream): void {
+    if (s.pending.length === 0) {
+      this.dirty.delete(s);
+      return;
+    }
+    try {
+      if (s.fd < 0) s.fd = openStreamFile(s);
+      const buf = Buffer.from(s.pending, "utf8");
+      let off = 0;
+      while (off < buf.length) off += writeSync(s.fd, buf, off, buf.length - off);
+      s.pending = "";
+      this.dirty.delete(s);
+    } catch (err) {
+      this.dirty.add(s);
+      if (err instanceof RunWriteError) throw err;
+      throw new RunWriteError(
+        `could not write ${s.path}: ${(err as Error).message}. The rows are kept in memory; free space or fix permissions and call run.flush() again.`,
+        s.path,
+        err,
+      );
+    }
+  }
+}
+
+/**
+ * Opens an event file for appending: creates it with its header (CSV) or empty (JSONL), or,
+ * when it exists (a resumed run), removes a last row that a kill cut in half.
+ */
+function openStreamFile(s: EventStream): number {
+  mkdirSync(dirname(s.path), { recursive: true });
+  const fd = openSync(s.path, "a+");
+  const size = fstatSync(fd).size;
+  const header = s.jsonl ? "" : `step|timestamp|${s.kind}`;
+  if (size === 0) {
+    if (header) writeSync(fd, header);
+    return fd;
+  }
+  const tailLen = Math.min(size, 1 << 20);
+  const tail = Buffer.alloc(tailLen);
+  readSync(fd, tail, 0, tailLen, size - tailLen);
+  const text = tail.toString("utf8");
+  const nl = text.lastIndexOf("\n");
+  if (nl === -1 && tailLen === size) {
+    // Only a header (or a cut header): rewrite it.
+    if (text !== header) {
+      ftruncateSync(fd, 0);
+      if (header) writeSync(fd, header);
+    }
+    return fd;
+  }
+  const last = text.slice(nl + 1);
+  if (!isCompleteRow(s.kind, s.jsonl, last)) ftruncateSync(fd, size - Buffer.byteLength(last, "utf8") - 1);
+  return fd;
+}

@@ -1,0 +1,52 @@
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { ArtifactNotFoundError, CorruptRunError } from "./errors.js";
+import type { V1RunArtifact } from "./lineage.js";
+import { RunLayout } from "./paths.js";
+import type { RunMeta, RunStatus } from "./run-meta.js";
+
+/** A run folder read back by {@link loadRun}. */
+export interface LoadedRun {
+  uuid: string;
+  status: RunStatus;
+  path: string;
+  /** `run.plx.json`. */
+  meta: RunMeta;
+  /** `lineages.plx.json` (empty when the file does not exist yet). */
+  lineage: V1RunArtifact[];
+  /** Every `events/<kind>/<name>.plx` file. */
+  streams: Array<{ kind: string; name: string }>;
+}
+
+/**
+ * Reads a run folder: its metadata, lineage and the list of event streams.
+ * @throws ArtifactNotFoundError when `runPath` has no `run.plx.json`; CorruptRunError when it cannot be parsed.
+ */
+export async function loadRun(runPath: string): Promise<LoadedRun> {
+  const path = resolve(runPath);
+  const metaFile = join(path, RunLayout.runMeta);
+  if (!existsSync(metaFile)) throw new ArtifactNotFoundError(`${path} is not a run folder (no ${RunLayout.runMeta}).`, path);
+  const meta = parseJson<RunMeta>(metaFile);
+  const lineageFile = join(path, RunLayout.lineages);
+  const lineage = existsSync(lineageFile) ? parseJson<V1RunArtifact[]>(lineageFile) : [];
+  const streams: Array<{ kind: string; name: string }> = [];
+  const eventsDir = join(path, RunLayout.events);
+  if (existsSync(eventsDir)) {
+    for (const kind of readdirSync(eventsDir, { withFileTypes: true })) {
+      if (!kind.isDirectory()) continue;
+      for (const f of readdirSync(join(eventsDir, kind.name)).sort()) {
+        if (f.endsWith(".plx")) streams.push({ kind: kind.name, name: f.slice(0, -4) });
+      }
+    }
+  }
+  streams.sort((a, b) => (a.kind === b.kind ? (a.name < b.name ? -1 : 1) : a.kind < b.kind ? -1 : 1));
+  return { uuid: meta.uuid, status: meta.status, path, meta, lineage, streams };
+}
+
+function parseJson<T>(file: string): T {
+  try {
+    return JSON.parse(readFileSync(file, "utf8")) as T;
+  } catch (err) {
+    throw new CorruptRunError(`${file} cannot be parsed as JSON.`, file, err);
+  }
+}

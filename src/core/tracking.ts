@@ -1,0 +1,78 @@
+import { NoActiveRunError } from "./errors.js";
+import { Run, type InitOptions } from "./run.js";
+
+// Kept on globalThis so the ESM and CJS builds (and every adapter bundle) share one default run.
+const DEFAULT_RUN = Symbol.for("runtrail.defaultRun");
+type Holder = { [DEFAULT_RUN]?: Run };
+
+/** The module-level default run set by the latest `init()`, or undefined. */
+export function getDefaultRun(): Run | undefined {
+  return (globalThis as Holder)[DEFAULT_RUN];
+}
+
+export function setDefaultRun(run: Run | undefined): void {
+  (globalThis as Holder)[DEFAULT_RUN] = run;
+}
+
+/** The given run, else the default one. @throws NoActiveRunError naming `method`. */
+export function resolveRun(run: Run | undefined, method: string): Run {
+  const r = run ?? getDefaultRun();
+  if (!r) throw new NoActiveRunError(method);
+  return r;
+}
+
+/**
+ * Starts (or resumes, with an existing `runUuid`) a run and makes it the default run used by
+ * `tracking.*` and by adapters given no `run`.
+ *
+ * @example
+ * const run = await init({ project: "mnist", name: "baseline" });
+ * run.logMetric("loss", 0.25, { step: 1 });
+ * await run.end();
+ */
+export async function init(opts: InitOptions = {}): Promise<Run> {
+  const run = new Run(opts);
+  setDefaultRun(run);
+  return run;
+}
+
+type RunMethodName = {
+  [K in keyof Run]: Run[K] extends (...args: any[]) => any ? (K extends `_${string}` ? never : K) : never;
+}[keyof Run];
+
+/** Every public `Run` method, bound to the default run, plus `init`, `run`, `uuid` and `artifactsPath`. */
+export type Tracking = { [K in RunMethodName]: Run[K] } & {
+  init: typeof init;
+  /** The default run, or undefined before `init()`. */
+  readonly run: Run | undefined;
+  readonly uuid: string;
+  readonly artifactsPath: string;
+};
+
+function buildTracking(): Tracking {
+  const facade: Record<string, unknown> = { init };
+  for (const key of Object.getOwnPropertyNames(Run.prototype)) {
+    if (key === "constructor" || key.startsWith("_")) continue;
+    const desc = Object.getOwnPropertyDescriptor(Run.prototype, key);
+    if (typeof desc?.value !== "function") continue;
+    facade[key] = (...args: unknown[]) => {
+      const run = resolveRun(undefined, key);
+      return (run as unknown as Record<string, (...a: unknown[]) => unknown>)[key]!(...args);
+    };
+  }
+  Object.defineProperty(facade, "run", { get: getDefaultRun, enumerable: true });
+  Object.defineProperty(facade, "uuid", { get: () => resolveRun(undefined, "uuid").uuid, enumerable: true });
+  Object.defineProperty(facade, "artifactsPath", { get: () => resolveRun(undefined, "artifactsPath").artifactsPath, enumerable: true });
+  return Object.freeze(facade) as Tracking;
+}
+
+/**
+ * The module-level API, as `from polyaxon import tracking`: derived from `Run`, so every Run
+ * method is here and logs to the default run; calls before `init()` throw NoActiveRunError.
+ *
+ * @example
+ * await tracking.init({ project: "demo" });
+ * tracking.logMetric("loss", 0.1, { step: 0 });
+ * await tracking.end();
+ */
+export const tracking: Tracking = buildTracking();

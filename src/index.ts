@@ -1,0 +1,33 @@
+export { Run } from "./core/run.js";
+export type { InitOptions, StepOptions, PathOptions } from "./core/run.js";
+export { init, tracking, getDefaultRun } from "./core/tracking.js";
+export type { Tracking } from "./core/tracking.js";
+export { V1ArtifactKind, isArtifactKind, isJsonlKind } from "./core/kinds.js";
+export { readEvents, readMetricColumns, parseEvents } from "./core/events/reader.js";
+export type { EventRow, MetricColumns, ParsedEvents } from "./core/events/reader.js";
+export type {
+  ArtifactValue,
+  ChartValue,
+  ConfusionValue,
+  CurveValue,
+  EventValue,
+  EventValueByKind,
+  HistogramValue,
+  ImageValue,
+  ModelValue,
+} from "./core/events/values.js";
+export { loadRun } from "./core/load-run.js";
+export type { LoadedRun } from "./core/load-run.js";
+export type { V1RunArtifact } from "./core/lineage.js";
+export type { RunMeta, RunStatus, V1StatusCondition } from "./core/run-meta.js";
+export type {
+  ArtifactRefOptions,
+  LoggedAsset,
+  LogArtifactOptions,
+  LogImageOptions,
+  LogModelOptions,
+  ModelRefOptions,
+  SaveModelOptions,
+} from "./core/assets.js";
+export { toFqnName } from "./core/names.js";
+export * from "./core/errors.js";

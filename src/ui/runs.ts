@@ -1,0 +1,122 @@
+import { statSync } from "node:fs";
+import * as fsp from "node:fs/promises";
+import { join } from "node:path";
+import type { V1RunArtifact } from "../core/lineage.js";
+import { loadRun, type LoadedRun } from "./load-run.js";
+import { lastMetricRow } from "./tail.js";
+
+/** One line of the runs list (`runtrail ls`, `GET /api/runs`). */
+export interface RunSummary {
+  /** The run's folder name under the runs root: what URLs and `runtrail show` use. */
+  id: string;
+  uuid: string;
+  name: string | null;
+  project: string | null;
+  status: string;
+  createdAt: string | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+  /** Seconds; for a run still going, the time since it started. */
+  duration: number | null;
+  /** Last logged value of every metric stream. */
+  lastMetrics: Record<string, { step: number | null; value: number }>;
+}
+
+/** A run with everything the run page shows except event data. */
+export interface RunDetail extends RunSummary {
+  meta: LoadedRun["meta"];
+  lineage: V1RunArtifact[];
+  streams: LoadedRun["streams"];
+}
+
+/**
+ * The folder that holds the run folders: `<root>/runs` when it exists (an offline root such
+ * as `./plx`), otherwise `root` itself.
+ */
+export function resolveRunsRoot(root: string): string {
+  try {
+    if (statSync(join(root, "runs")).isDirectory()) return join(root, "runs");
+  } catch {
+    // no runs/ sub-folder: root holds the run folders directly
+  }
+  return root;
+}
+
+/** The names of the run folders under a runs root (folders with `run.plx.json` or `events/`), sorted. */
+export async function listRunIds(runsRoot: string): Promise<string[]> {
+  const entries = await fsp.readdir(runsRoot, { withFileTypes: true });
+  const ids: string[] = [];
+  for (const e of entries) {
+    if (!e.isDirectory() || e.name.startsWith(".")) continue;
+    const dir = join(runsRoot, e.name);
+    const hasMeta = await fsp.stat(join(dir, "run.plx.json")).then(() => true, () => false);
+    const hasEvents = hasMeta || (await fsp.stat(join(dir, "events")).then((s) => s.isDirectory(), () => false));
+    if (hasEvents) ids.push(e.name);
+  }
+  return ids.sort();
+}
+
+function str(v: unknown): string | null {
+  return typeof v === "string" && v.length > 0 ? v : null;
+}
+
+/** Duration in seconds from the metadata: `duration`, else finished − started, else now − started while running. */
+export function runDuration(meta: Record<string, unknown>, now = Date.now()): number | null {
+  if (typeof meta.duration === "number" && Number.isFinite(meta.duration)) return meta.duration;
+  const started = Date.parse(String(meta.started_at ?? meta.created_at ?? ""));
+  if (Number.isNaN(started)) return null;
+  const finished = Date.parse(String(meta.finished_at ?? ""));
+  if (!Number.isNaN(finished)) return Math.max(0, (finished - started) / 1000);
+  return meta.status === "running" || meta.status === "created" ? Math.max(0, (now - started) / 1000) : null;
+}
+
+function summarize(id: string, run: LoadedRun, lastMetrics: RunSummary["lastMetrics"]): RunSummary {
+  const m = run.meta;
+  return {
+    id,
+    uuid: run.uuid || id,
+    name: str(m.name),
+    project: str(m.project),
+    status: run.status,
+    createdAt: str(m.created_at),
+    startedAt: str(m.started_at),
+    finishedAt: str(m.finished_at),
+    duration: runDuration(m),
+    lastMetrics,
+  };
+}
+
+async function lastMetrics(runDir: string, run: LoadedRun): Promise<RunSummary["lastMetrics"]> {
+  const out: RunSummary["lastMetrics"] = {};
+  for (const s of run.streams) {
+    if (s.kind !== "metric") continue;
+    const last = await lastMetricRow(join(runDir, "events", "metric", `${s.name}.plx`));
+    if (last) out[s.name] = last;
+  }
+  return out;
+}
+
+/** Summary of one run folder (reads only metadata and the tail of each metric file). */
+export async function runSummary(runDir: string, id: string): Promise<RunSummary> {
+  const run = await loadRun(runDir);
+  return summarize(id, run, await lastMetrics(runDir, run));
+}
+
+/** Metadata, lineage and streams of one run folder, plus its summary. */
+export async function runDetail(runDir: string, id: string): Promise<RunDetail> {
+  const run = await loadRun(runDir);
+  return { ...summarize(id, run, await lastMetrics(runDir, run)), meta: run.meta, lineage: run.lineage, streams: run.streams };
+}
+
+/** Summaries of every run under a runs root, newest first. A run that cannot be read is listed with status "unreadable". */
+export async function listRuns(runsRoot: string): Promise<RunSummary[]> {
+  const out: RunSummary[] = [];
+  for (const id of await listRunIds(runsRoot)) {
+    try {
+      out.push(await runSummary(join(runsRoot, id), id));
+    } catch {
+      out.push({ id, uuid: id, name: null, project: null, status: "unreadable", createdAt: null, startedAt: null, finishedAt: null, duration: null, lastMetrics: {} });
+    }
+  }
+  return out.sort((a, b) => (b.createdAt ?? "").localeCompare(a.createdAt ?? "") || a.id.localeCompare(b.id));
+}
