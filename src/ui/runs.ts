@@ -2,7 +2,8 @@ import { statSync } from "node:fs";
 import * as fsp from "node:fs/promises";
 import { join } from "node:path";
 import type { V1RunArtifact } from "../core/lineage.js";
-import { loadRun, type LoadedRun } from "./load-run.js";
+import { RunLayout } from "../core/paths.js";
+import { loadRun, type LoadedRun } from "../core/load-run.js";
 import { lastMetricRow } from "./tail.js";
 
 /** One line of the runs list (`runtrail ls`, `GET /api/runs`). */
@@ -42,16 +43,13 @@ export function resolveRunsRoot(root: string): string {
   return root;
 }
 
-/** The names of the run folders under a runs root (folders with `run.plx.json` or `events/`), sorted. */
+/** The names of the run folders (folders with `run.plx.json`) under a runs root, sorted. Symlinked folders are not listed. */
 export async function listRunIds(runsRoot: string): Promise<string[]> {
   const entries = await fsp.readdir(runsRoot, { withFileTypes: true });
   const ids: string[] = [];
   for (const e of entries) {
     if (!e.isDirectory() || e.name.startsWith(".")) continue;
-    const dir = join(runsRoot, e.name);
-    const hasMeta = await fsp.stat(join(dir, "run.plx.json")).then(() => true, () => false);
-    const hasEvents = hasMeta || (await fsp.stat(join(dir, "events")).then((s) => s.isDirectory(), () => false));
-    if (hasEvents) ids.push(e.name);
+    if (await fsp.stat(join(runsRoot, e.name, RunLayout.runMeta)).then((s) => s.isFile(), () => false)) ids.push(e.name);
   }
   return ids.sort();
 }
@@ -71,7 +69,7 @@ export function runDuration(meta: Record<string, unknown>, now = Date.now()): nu
 }
 
 function summarize(id: string, run: LoadedRun, lastMetrics: RunSummary["lastMetrics"]): RunSummary {
-  const m = run.meta;
+  const m = run.meta as unknown as Record<string, unknown>;
   return {
     id,
     uuid: run.uuid || id,

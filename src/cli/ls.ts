@@ -1,0 +1,45 @@
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import { ArtifactNotFoundError } from "../core/errors.js";
+import { listRuns, resolveRunsRoot } from "../ui/runs.js";
+import { defaultRoot, parseCommand } from "./args.js";
+import { fmtDuration, fmtNum, fmtTime, table } from "./format.js";
+
+export const LS_USAGE = `runtrail ls [root] [--json]
+
+List the runs under a runs root (default: $POLYAXON_OFFLINE_ROOT or ./plx; an offline root's
+runs/ sub-folder is used when it exists), newest first, with status, duration and last metrics.
+
+  --json   print the summaries as JSON instead of a table`;
+
+/** `runtrail ls [root] [--json]`. Returns the exit code. */
+export async function runLs(argv: string[], out: (s: string) => void = console.log): Promise<number> {
+  const { values, positionals } = parseCommand("ls", argv, { json: { type: "boolean" } }, 1);
+  const root = positionals[0] ?? defaultRoot();
+  const runsRoot = resolve(resolveRunsRoot(root));
+  if (!existsSync(runsRoot)) throw new ArtifactNotFoundError(`the runs root ${runsRoot} does not exist (pass a folder: runtrail ls <root>).`, root);
+  const runs = await listRuns(runsRoot);
+  if (values.json) {
+    out(JSON.stringify(runs, null, 2));
+    return 0;
+  }
+  if (!runs.length) {
+    out(`no runs in ${runsRoot}`);
+    return 0;
+  }
+  const rows = runs.map((r) => [
+    r.id.slice(0, 12),
+    r.name ?? "–",
+    r.project ?? "–",
+    r.status,
+    fmtTime(r.createdAt),
+    fmtDuration(r.duration),
+    Object.entries(r.lastMetrics)
+      .slice(0, 4)
+      .map(([k, v]) => `${k}=${fmtNum(v.value)}`)
+      .join(" "),
+  ]);
+  out(table(["RUN", "NAME", "PROJECT", "STATUS", "CREATED", "DURATION", "LAST METRICS"], rows, { align: ["l", "l", "l", "l", "l", "r", "l"], maxWidth: 60 }));
+  out(`\n${runs.length} run${runs.length === 1 ? "" : "s"} in ${runsRoot}`);
+  return 0;
+}

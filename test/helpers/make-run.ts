@@ -1,0 +1,138 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, join } from "node:path";
+import { init } from "../../src/index.js";
+import { makePng } from "./png.js";
+
+/** What a fixture run was built with, so tests can compare the page and the CLI against it. */
+export interface TrainingRunInfo {
+  uuid: string;
+  path: string;
+  /** Folder name under the runs root (what URLs use). */
+  id: string;
+  name: string;
+  epochs: number;
+  loss: number[];
+  acc: number[];
+  /** Every checkpoint step logged, and its metrics. */
+  modelSteps: number[];
+  modelSpec: Map<number, { val_loss: number; acc: number }>;
+  /** Checkpoints still on disk after the fixture's retention (best + last two). */
+  keptSteps: number[];
+  bestStep: number;
+  imageSteps: number[];
+}
+
+/** Options of {@link makeTrainingRun}. */
+export interface TrainingRunSpec {
+  name: string;
+  project?: string;
+  /** Epochs = metric steps 1..epochs; checkpoints every 10. Default 50. */
+  epochs?: number;
+  /** Scales the loss curve so two runs differ. Default 1. */
+  scale?: number;
+  /** Epoch at which val_loss is lowest (the best checkpoint is the nearest multiple of 10). Default 30. */
+  bestAt?: number;
+  /** Time of step 0 (epoch ms); each epoch is one second later. */
+  t0?: number;
+  /** End status, or "running" to leave the run open. Default "succeeded". */
+  status?: "succeeded" | "failed" | "running";
+}
+
+/**
+ * Writes a realistic training run through the real tracking API (`init` + `log*`): loss/acc/
+ * val_loss per epoch, a versioned ONNX-like model every 10 epochs with its metrics, best and
+ * kept versions selected the way the checkpoint policies do, ROC/PR/custom curves, confusion
+ * matrices, images by step, an input data reference and a final exported model.
+ */
+export async function makeTrainingRun(offlineRoot: string, spec: TrainingRunSpec): Promise<TrainingRunInfo> {
+  const epochs = spec.epochs ?? 50;
+  const scale = spec.scale ?? 1;
+  const bestAt = spec.bestAt ?? 30;
+  const t0 = spec.t0 ?? Date.UTC(2025, 0, 15, 10, 0, 0);
+  const run = await init({ offlineRoot, name: spec.name, project: spec.project ?? "fixtures", flushIntervalMs: 0, handleExit: false });
+  const scratch = mkdtempSync(join(tmpdir(), "rt-fixture-src-"));
+  const info: TrainingRunInfo = {
+    uuid: run.uuid,
+    path: run.artifactsPath,
+    id: basename(run.artifactsPath),
+    name: spec.name,
+    epochs,
+    loss: [],
+    acc: [],
+    modelSteps: [],
+    modelSpec: new Map(),
+    keptSteps: [],
+    bestStep: 0,
+    imageSteps: [],
+  };
+  try {
+    await run.logArtifactRef({ path: "s3://datasets/mnist/train.csv", kind: "data", name: "train-data", isInput: true, hash: "0a1b2c3d4e5f" });
+    for (let step = 1; step <= epochs; step++) {
+      const loss = scale * (2 / (1 + step / 5)) + 0.02 * Math.sin(step);
+      const acc = Math.min(0.99, 1 - loss / (2 * scale) + 0.005 * Math.cos(step));
+      const valLoss = loss + 0.05 + ((step - bestAt) / 40) ** 2;
+      const timestamp = t0 + step * 1000;
+      run.logMetric("loss", loss, { step, timestamp });
+      run.logMetric("acc", acc, { step, timestamp });
+      run.logMetric("val_loss", valLoss, { step, timestamp });
+      info.loss.push(loss);
+      info.acc.push(acc);
+      if (step % 10 === 0) {
+        const src = join(scratch, `model_${step}.onnx`);
+        writeFileSync(src, Buffer.alloc(1000 * step, step));
+        const metrics = { val_loss: valLoss, acc };
+        await run.logModel({ path: src, name: "model", framework: "onnx", step, summary: metrics });
+        info.modelSteps.push(step);
+        info.modelSpec.set(step, metrics);
+      }
+      if (step === 10 || step === 30 || step === 50) {
+        const shade = Math.round((255 * step) / 50);
+        await run.logImage("samples", makePng(32, (x, y) => [shade, (x * 8) % 256, (y * 8) % 256]), { step });
+        info.imageSteps.push(step);
+      }
+      if (step === Math.round(epochs / 2) || step === epochs) {
+        const yTrue = [0, 0, 1, 1, 0, 1, 0, 1, 1, 0];
+        const noise = step === epochs ? 0.1 : 0.35;
+        const yScore = yTrue.map((t, i) => Math.min(1, Math.max(0, t * (1 - noise) + noise * ((i * 37) % 10) / 10)));
+        run.logRocAucCurve("roc", yTrue, yScore, { step });
+        run.logConfusionMatrix("confusion", ["cat", "dog", "bird"], ["cat", "dog", "bird"], step === epochs ? [[9, 1, 0], [1, 8, 1], [0, 2, 8]] : [[6, 3, 1], [3, 5, 2], [2, 3, 5]], { step });
+        if (step === epochs) {
+          run.logPrCurve("pr", yTrue, yScore, { step });
+          run.logCurve("calibration", [0, 0.25, 0.5, 0.75, 1], [0, 0.2, 0.55, 0.7, 0.95], { step, annotation: "ece 0.04" });
+        }
+      }
+    }
+    // Retention as the checkpoint policies do it: keep the best and the last two, record the selection.
+    const bestStep = info.modelSteps.reduce((b, s) => (info.modelSpec.get(s)!.val_loss < info.modelSpec.get(b)!.val_loss ? s : b));
+    const kept = [...new Set([bestStep, ...info.modelSteps.slice(-2)])].sort((a, b) => a - b);
+    for (const s of info.modelSteps) if (!kept.includes(s)) rmSync(join(run.artifactsPath, "assets", "model", `model_${s}.onnx`));
+    run._versions.select("model", "model", {
+      best: { step: bestStep, path: `assets/model/model_${bestStep}.onnx`, monitor: "val_loss", value: info.modelSpec.get(bestStep)!.val_loss },
+      versions: kept,
+    });
+    info.bestStep = bestStep;
+    info.keptSteps = kept;
+    const exported = join(scratch, "exported.onnx");
+    writeFileSync(exported, Buffer.from("onnx-bytes"));
+    await run.logModel({ path: exported, name: "exported", framework: "onnx", summary: { opset: 17 } });
+    if (spec.status === "running") await run.flush();
+    else await run.end({ status: spec.status ?? "succeeded" });
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+  return info;
+}
+
+/** A run with one metric stream of `n` points (`big_loss`), for the downsampling and speed checks. */
+export async function makeBigMetricRun(offlineRoot: string, n: number): Promise<{ uuid: string; path: string; id: string }> {
+  const run = await init({ offlineRoot, name: "big", project: "fixtures", flushIntervalMs: 0, handleExit: false });
+  const t0 = Date.UTC(2025, 0, 1);
+  for (let i = 0; i < n; i++) {
+    // A smooth decay with one spike that downsampling must keep.
+    const v = i === Math.floor(n * 0.61) ? 50 : 1 / (1 + i / 1000) + 0.01 * Math.sin(i / 50);
+    run.logMetric("big_loss", v, { step: i, timestamp: t0 + i * 10 });
+  }
+  await run.end();
+  return { uuid: run.uuid, path: run.artifactsPath, id: basename(run.artifactsPath) };
+}

@@ -1,0 +1,111 @@
+import { createHash } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { ArtifactNotFoundError } from "../../src/core/errors.js";
+import { inspectOnnx, OnnxValidationError } from "../../src/adapters/onnx.js";
+import { buildLinearRelu } from "../fixtures/onnx-builder.js";
+
+const dir = mkdtempSync(join(tmpdir(), "runtrail-onnx-inspect-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("inspectOnnx", () => {
+  const model = buildLinearRelu({
+    producerName: "acme-exporter",
+    producerVersion: "9.8.7",
+    metadataProps: { author: "ada", "runtrail.note": "première" },
+    opsets: [
+      { domain: "", version: 13 },
+      { domain: "ai.onnx.ml", version: 3 },
+    ],
+    docString: "a tiny test model",
+    modelVersion: 42,
+    domain: "org.example",
+    batchDim: "batch",
+  });
+
+  it("reads the signature and metadata of a model loaded by onnxruntime-node", async () => {
+    const sig = await inspectOnnx(model.bytes);
+    expect(sig).toEqual({
+      irVersion: 8,
+      opsets: [
+        { domain: "", version: 13 },
+        { domain: "ai.onnx.ml", version: 3 },
+      ],
+      producer: { name: "acme-exporter", version: "9.8.7" },
+      domain: "org.example",
+      modelVersion: 42,
+      docString: "a tiny test model",
+      graphName: "linear_relu",
+      inputs: [{ name: "X", type: "float32", shape: ["batch", 4] }],
+      outputs: [{ name: "Y", type: "float32", shape: ["batch", 3] }],
+      metadataProps: { author: "ada", "runtrail.note": "première" },
+      sizeBytes: model.bytes.byteLength,
+      hash: createHash("md5").update(model.bytes).digest("hex").slice(0, 12),
+      loaded: true,
+    });
+  });
+
+  it("reads a model from a path, with Polyaxon's hash_file value", async () => {
+    const path = join(dir, "model.onnx");
+    writeFileSync(path, model.bytes);
+    const sig = await inspectOnnx(path);
+    expect(sig.inputs[0]).toEqual({ name: "X", type: "float32", shape: ["batch", 4] });
+    expect(sig.hash).toBe(createHash("md5").update(model.bytes).digest("hex").slice(0, 12));
+    expect(sig.sizeBytes).toBe(model.bytes.byteLength);
+  });
+
+  it("leaves initializers listed as inputs (IR < 4 convention) out of the inputs", async () => {
+    const sig = await inspectOnnx(buildLinearRelu({ irVersion: 3, initializersAsInputs: true }).bytes);
+    expect(sig.inputs.map((i) => i.name)).toEqual(["X"]);
+  });
+
+  it("lists several outputs in graph order", async () => {
+    const sig = await inspectOnnx(buildLinearRelu({ secondOutput: true }).bytes);
+    expect(sig.outputs.map((o) => o.name)).toEqual(["Y", "Z"]);
+  });
+
+  it("decodes without onnxruntime when load is false", async () => {
+    const sig = await inspectOnnx(model.bytes, { load: false });
+    expect(sig.loaded).toBe(false);
+    expect(sig.producer.name).toBe("acme-exporter");
+  });
+
+  it("accepts an ArrayBuffer and a Buffer", async () => {
+    const copy = model.bytes.slice();
+    expect((await inspectOnnx(copy.buffer)).graphName).toBe("linear_relu");
+    expect((await inspectOnnx(Buffer.from(copy))).graphName).toBe("linear_relu");
+  });
+
+  it("rejects bytes that are not a model with OnnxValidationError", async () => {
+    const text = new TextEncoder().encode("this is definitely not an onnx model\n");
+    const err = await inspectOnnx(text).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OnnxValidationError);
+    expect(err).toMatchObject({ code: "RUNTRAIL_ONNX_INVALID", value: `<${text.byteLength} bytes>` });
+    expect((err as Error).cause).toBeDefined();
+    await expect(inspectOnnx(new Uint8Array(0))).rejects.toThrow(/not a valid ONNX model: the data is empty/);
+  });
+
+  it.each([0.25, 0.5, 0.9, 0.99])("rejects a file truncated to %s of its length", async (fraction) => {
+    const path = join(dir, `truncated-${fraction}.onnx`);
+    writeFileSync(path, model.bytes.subarray(0, Math.floor(model.bytes.length * fraction)));
+    const err = await inspectOnnx(path).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OnnxValidationError);
+    expect((err as OnnxValidationError).value).toBe(path);
+    expect((err as Error).message).toContain(path);
+  });
+
+  it("reports a model onnxruntime refuses to load, with onnxruntime's error as cause", async () => {
+    const bytes = buildLinearRelu({ activationOp: "NoSuchOperator" }).bytes;
+    expect((await inspectOnnx(bytes, { load: false })).inputs).toHaveLength(1);
+    const err = await inspectOnnx(bytes).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OnnxValidationError);
+    expect((err as Error).message).toMatch(/onnxruntime-node could not load .*NoSuchOperator/s);
+    expect((err as Error).cause).toBeInstanceOf(Error);
+  });
+
+  it("names a missing file", async () => {
+    await expect(inspectOnnx(join(dir, "missing.onnx"))).rejects.toBeInstanceOf(ArtifactNotFoundError);
+  });
+});
