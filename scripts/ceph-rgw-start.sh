@@ -105,6 +105,10 @@ osd memory target = 1073741824
 rgw frontends = beast endpoint=127.0.0.1:$PORT tcp_nodelay=1
 rgw data = $D/rgw/a
 rgw dns name = localhost
+# test-only: the OSD keeps objects in RAM, so reclaim deleted objects within seconds (default: after 2 h)
+rgw gc obj min wait = 1
+rgw gc processor period = 5
+rgw gc processor max time = 5
 CONF
 K=$D/keyring
 ceph-authtool --create-keyring "$K" --gen-key -n mon. --cap mon 'allow *' >/dev/null

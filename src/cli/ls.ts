@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { ArtifactNotFoundError } from "../core/errors.js";
+import { RootJail } from "../ui/paths.js";
 import { listRuns, resolveRunsRoot } from "../ui/runs.js";
 import { defaultRoot, parseCommand } from "./args.js";
 import { fmtDuration, fmtNum, fmtTime, table } from "./format.js";
@@ -18,7 +19,7 @@ export async function runLs(argv: string[], out: (s: string) => void = console.l
   const root = positionals[0] ?? defaultRoot();
   const runsRoot = resolve(resolveRunsRoot(root));
   if (!existsSync(runsRoot)) throw new ArtifactNotFoundError(`the runs root ${runsRoot} does not exist (pass a folder: runtrail ls <root>).`, root);
-  const runs = await listRuns(runsRoot);
+  const runs = await listRuns(new RootJail(runsRoot));
   if (values.json) {
     out(JSON.stringify(runs, null, 2));
     return 0;

@@ -1,4 +1,5 @@
-import { readMetricColumns } from "../core/events/reader.js";
+import { readFile } from "node:fs/promises";
+import { parseMetricColumns } from "../core/events/reader.js";
 import { RootJail } from "../ui/paths.js";
 import { runDetail } from "../ui/runs.js";
 import { modelStream, type ModelStream } from "../ui/versions.js";
@@ -30,8 +31,8 @@ export interface MetricFacts {
 }
 
 /** Reads a metric stream's columns and finds its last and best (min for loss-like names, else max) values. */
-export async function metricFacts(runDir: string, name: string): Promise<MetricFacts> {
-  const cols = await readMetricColumns(runDir, name);
+export async function metricFacts(jail: RootJail, runDir: string, name: string): Promise<MetricFacts> {
+  const cols = parseMetricColumns(await readFile(jail.eventFile(runDir, "metric", name), "utf8"), `${name}.plx`);
   const mode = LOWER_IS_BETTER.test(name) ? "min" : "max";
   let bi = -1;
   for (let i = 0; i < cols.length; i++) {
@@ -91,10 +92,10 @@ export async function runShow(argv: string[], out: (s: string) => void = console
   const arg = positionals[0];
   if (!arg) throw new UsageError("show: which run? usage: runtrail show <run>");
   const { runDir, id, runsRoot } = await resolveRun(arg, (values.root as string | undefined) ?? defaultRoot());
-  const d = await runDetail(runDir, id);
   const jail = new RootJail(runsRoot);
   const realDir = jail.runDir(id);
-  const metrics = await Promise.all(d.streams.filter((s) => s.kind === "metric").map((s) => metricFacts(runDir, s.name)));
+  const d = await runDetail(jail, id);
+  const metrics = await Promise.all(d.streams.filter((s) => s.kind === "metric").map((s) => metricFacts(jail, realDir, s.name)));
   const models = await Promise.all(d.streams.filter((s) => s.kind === "model").map((s) => modelStream(jail, realDir, s.name, d.lineage)));
   if (values.json) {
     out(JSON.stringify({ ...d, path: runDir, metrics, models }, null, 2));

@@ -1,6 +1,7 @@
 import { realpathSync, statSync } from "node:fs";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import { isArtifactKind } from "../core/kinds.js";
+import { toFqnName } from "../core/names.js";
 
 /**
  * An HTTP error with the status code to answer and a one-line message. The dashboard
@@ -37,9 +38,9 @@ export function decodeSegment(raw: string, what: string): string {
   return decoded;
 }
 
-/** Validates a stream name (`loss`, `val__acc`, `model`). */
+/** Validates a stream name (`loss`, `val__acc`, `model`): it must already be in `to_fqn_name` form. */
 export function checkName(name: string, what = "name"): string {
-  if (!NAME_RE.test(name)) throw new HttpError(400, `${what} ${JSON.stringify(name.slice(0, 80))} is not a valid stream name`);
+  if (!NAME_RE.test(name) || toFqnName(name) !== name) throw new HttpError(400, `${what} ${JSON.stringify(name.slice(0, 80))} is not a valid stream name`);
   return name;
 }
 
@@ -115,6 +116,34 @@ export class RootJail {
     // Also inside the run itself: one run's symlink must not expose a sibling run either.
     if (!inside(runDir, real)) throw new HttpError(403, "asset leads outside its run");
     return real;
+  }
+
+  /**
+   * The real path of `events/<kind>/<name>.plx` of a run, proven to be inside the run (a
+   * symlinked event file or folder that leads elsewhere is a 403). Read this path, not another.
+   */
+  eventFile(runDir: string, kind: string, name: string): string {
+    checkKind(kind);
+    checkName(name);
+    const real = realInside(this.#realRoot, join(runDir, "events", kind, `${name}.plx`), "stream");
+    if (!inside(runDir, real)) throw new HttpError(403, "stream leads outside its run");
+    return real;
+  }
+
+  /**
+   * Checks that a run's own files (`run.plx.json`, `lineages.plx.json`), when present, are
+   * inside the run, before the core's `loadRun` reads them.
+   */
+  checkRunFiles(runDir: string): void {
+    for (const f of ["run.plx.json", "lineages.plx.json", "events"]) {
+      let real: string;
+      try {
+        real = realpathSync(join(runDir, f));
+      } catch {
+        continue;
+      }
+      if (!inside(runDir, real)) throw new HttpError(403, `the run's ${f} leads outside the run`);
+    }
   }
 
   /**

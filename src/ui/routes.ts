@@ -78,14 +78,14 @@ async function runRoute(jail: RootJail, segs: string[], q: URLSearchParams): Pro
   const runId = decodeSegment(segs[0]!, "run id");
   const runDir = jail.runDir(runId);
   const [what, ...rest] = segs.slice(1);
-  if (what === undefined) return json(200, await runDetail(runDir, runId));
+  if (what === undefined) return json(200, await runDetail(jail, runId));
   switch (what) {
     case "metrics":
       if (rest.length !== 1) break;
-      return json(200, await metricSeries(runDir, checkName(decodeSegment(rest[0]!, "metric name")), { x: parseX(q), points: parsePoints(q) }));
+      return json(200, await metricSeries(jail, runDir, checkName(decodeSegment(rest[0]!, "metric name")), { x: parseX(q), points: parsePoints(q) }));
     case "models": {
       if (rest.length > 1) break;
-      const detail = await runDetail(runDir, runId);
+      const detail = await runDetail(jail, runId);
       const names = rest.length ? [checkName(decodeSegment(rest[0]!, "model name"))] : detail.streams.filter((s) => s.kind === "model").map((s) => s.name);
       return json(200, await Promise.all(names.map((n) => modelStream(jail, runDir, n, detail.lineage))));
     }
@@ -96,7 +96,7 @@ async function runRoute(jail: RootJail, segs: string[], q: URLSearchParams): Pro
     case "curves":
     case "confusions": {
       if (rest.length !== 1) break;
-      return json(200, await valueStream(runDir, what === "curves" ? "curve" : "confusion", checkName(decodeSegment(rest[0]!, "stream name"))));
+      return json(200, await valueStream(jail, runDir, what === "curves" ? "curve" : "confusion", checkName(decodeSegment(rest[0]!, "stream name"))));
     }
     case "assets":
       return assetReply(jail, runDir, ["assets", ...rest]);
@@ -124,7 +124,7 @@ export async function route(jail: RootJail, rawUrl: string): Promise<Reply> {
     }
     const segs = rawSegments(rawPath);
     if (segs[0] !== "api") throw new HttpError(404, "not found");
-    if (segs[1] === "runs" && segs.length === 2) return json(200, await listRuns(jail.realRoot));
+    if (segs[1] === "runs" && segs.length === 2) return json(200, await listRuns(jail));
     if (segs[1] === "runs" && segs.length >= 3) return await runRoute(jail, segs.slice(2), q);
     throw new HttpError(404, "no such endpoint");
   } catch (err) {

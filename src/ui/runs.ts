@@ -4,6 +4,7 @@ import { join } from "node:path";
 import type { V1RunArtifact } from "../core/lineage.js";
 import { RunLayout } from "../core/paths.js";
 import { loadRun, type LoadedRun } from "../core/load-run.js";
+import type { RootJail } from "./paths.js";
 import { lastMetricRow } from "./tail.js";
 
 /** One line of the runs list (`runtrail ls`, `GET /api/runs`). */
@@ -84,34 +85,46 @@ function summarize(id: string, run: LoadedRun, lastMetrics: RunSummary["lastMetr
   };
 }
 
-async function lastMetrics(runDir: string, run: LoadedRun): Promise<RunSummary["lastMetrics"]> {
+async function lastMetrics(jail: RootJail, runDir: string, run: LoadedRun): Promise<RunSummary["lastMetrics"]> {
   const out: RunSummary["lastMetrics"] = {};
   for (const s of run.streams) {
     if (s.kind !== "metric") continue;
-    const last = await lastMetricRow(join(runDir, "events", "metric", `${s.name}.plx`));
+    let file: string;
+    try {
+      file = jail.eventFile(runDir, "metric", s.name);
+    } catch {
+      continue; // a name the dashboard would refuse, or a symlink leaving the run: not shown
+    }
+    const last = await lastMetricRow(file);
     if (last) out[s.name] = last;
   }
   return out;
 }
 
-/** Summary of one run folder (reads only metadata and the tail of each metric file). */
-export async function runSummary(runDir: string, id: string): Promise<RunSummary> {
-  const run = await loadRun(runDir);
-  return summarize(id, run, await lastMetrics(runDir, run));
+async function load(jail: RootJail, id: string): Promise<{ runDir: string; run: LoadedRun }> {
+  const runDir = jail.runDir(id);
+  jail.checkRunFiles(runDir);
+  return { runDir, run: await loadRun(runDir) };
 }
 
-/** Metadata, lineage and streams of one run folder, plus its summary. */
-export async function runDetail(runDir: string, id: string): Promise<RunDetail> {
-  const run = await loadRun(runDir);
-  return { ...summarize(id, run, await lastMetrics(runDir, run)), meta: run.meta, lineage: run.lineage, streams: run.streams };
+/** Summary of one run (reads only its metadata and the tail of each metric file). */
+export async function runSummary(jail: RootJail, id: string): Promise<RunSummary> {
+  const { runDir, run } = await load(jail, id);
+  return summarize(id, run, await lastMetrics(jail, runDir, run));
 }
 
-/** Summaries of every run under a runs root, newest first. A run that cannot be read is listed with status "unreadable". */
-export async function listRuns(runsRoot: string): Promise<RunSummary[]> {
+/** Metadata, lineage and streams of one run, plus its summary. */
+export async function runDetail(jail: RootJail, id: string): Promise<RunDetail> {
+  const { runDir, run } = await load(jail, id);
+  return { ...summarize(id, run, await lastMetrics(jail, runDir, run)), meta: run.meta, lineage: run.lineage, streams: run.streams };
+}
+
+/** Summaries of every run under the jail's root, newest first. A run that cannot be read is listed with status "unreadable". */
+export async function listRuns(jail: RootJail): Promise<RunSummary[]> {
   const out: RunSummary[] = [];
-  for (const id of await listRunIds(runsRoot)) {
+  for (const id of await listRunIds(jail.realRoot)) {
     try {
-      out.push(await runSummary(join(runsRoot, id), id));
+      out.push(await runSummary(jail, id));
     } catch {
       out.push({ id, uuid: id, name: null, project: null, status: "unreadable", createdAt: null, startedAt: null, finishedAt: null, duration: null, lastMetrics: {} });
     }

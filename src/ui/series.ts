@@ -1,7 +1,7 @@
-import { stat } from "node:fs/promises";
-import { join } from "node:path";
-import { readMetricColumns, type MetricColumns } from "../core/events/reader.js";
+import { readFile, stat } from "node:fs/promises";
+import { parseMetricColumns, type MetricColumns } from "../core/events/reader.js";
 import { downsampleM4, sortOrder, type Series } from "./downsample.js";
+import type { RootJail } from "./paths.js";
 
 /** Default and upper bound of points sent for one metric stream. */
 export const DEFAULT_POINTS = 2000;
@@ -28,8 +28,8 @@ const CACHE_LIMIT = 32;
 const cache = new Map<string, CacheEntry>();
 
 /** Reads (or reuses, while the file is unchanged) the columns of a metric stream. */
-async function columns(runDir: string, name: string): Promise<MetricColumns> {
-  const path = join(runDir, "events", "metric", `${name}.plx`);
+async function columns(jail: RootJail, runDir: string, name: string): Promise<MetricColumns> {
+  const path = jail.eventFile(runDir, "metric", name);
   const st = await stat(path);
   const hit = cache.get(path);
   if (hit && hit.mtimeMs === st.mtimeMs && hit.size === st.size) {
@@ -37,7 +37,7 @@ async function columns(runDir: string, name: string): Promise<MetricColumns> {
     cache.set(path, hit); // most recently used goes last
     return hit.cols;
   }
-  const cols = await readMetricColumns(runDir, name);
+  const cols = parseMetricColumns(await readFile(path, "utf8"), `${name}.plx`);
   cache.set(path, { mtimeMs: st.mtimeMs, size: st.size, cols });
   while (cache.size > CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
   return cols;
@@ -48,10 +48,10 @@ async function columns(runDir: string, name: string): Promise<MetricColumns> {
  * is used when no row has one) or x = time (epoch seconds), sorted by x, downsampled with
  * M4 to at most `points` points so a million-row metric costs the page 2000 points.
  */
-export async function metricSeries(runDir: string, name: string, opts: { x?: "step" | "time"; points?: number } = {}): Promise<MetricSeries> {
+export async function metricSeries(jail: RootJail, runDir: string, name: string, opts: { x?: "step" | "time"; points?: number } = {}): Promise<MetricSeries> {
   const xKind = opts.x ?? "step";
   const points = Math.min(MAX_POINTS, Math.max(4, Math.floor(opts.points ?? DEFAULT_POINTS)));
-  const cols = await columns(runDir, name);
+  const cols = await columns(jail, runDir, name);
   const n = cols.length;
   let xs: Float64Array;
   let ys: Float64Array;

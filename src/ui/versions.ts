@@ -1,6 +1,7 @@
 import type { V1RunArtifact } from "../core/lineage.js";
 import { pathSize } from "../core/fsutil.js";
-import { readEvents } from "../core/events/reader.js";
+import { readFile } from "node:fs/promises";
+import { parseEvents, type EventRow } from "../core/events/reader.js";
 import type { ImageValue, ModelValue } from "../core/events/values.js";
 import type { RootJail } from "./paths.js";
 
@@ -48,6 +49,12 @@ function num(v: unknown): number | null {
   return typeof v === "number" && Number.isFinite(v) ? v : null;
 }
 
+/** Reads one stream through the jail (the checked real path is the one read). */
+async function readStream(jail: RootJail, runDir: string, kind: string, name: string): Promise<EventRow[]> {
+  const file = jail.eventFile(runDir, kind, name);
+  return parseEvents(kind, await readFile(file, "utf8"), `${kind}/${name}.plx`).rows;
+}
+
 /** The lineage record of a stream: matched by its event path, else by kind and name. */
 export function streamLineage(lineage: V1RunArtifact[], kind: string, name: string): V1RunArtifact | null {
   const path = `events/${kind}/${name}.plx`;
@@ -60,7 +67,7 @@ export function streamLineage(lineage: V1RunArtifact[], kind: string, name: stri
  * highest step when the lineage has not been written yet).
  */
 export async function modelStream(jail: RootJail, runDir: string, name: string, lineage: V1RunArtifact[]): Promise<ModelStream> {
-  const rows = await readEvents(runDir, "model", name);
+  const rows = await readStream(jail, runDir, "model", name);
   const rec = streamLineage(lineage, "model", name);
   const summary = record(rec?.summary);
   const bestRec = record(summary.best);
@@ -94,7 +101,7 @@ export async function modelStream(jail: RootJail, runDir: string, name: string, 
 
 /** Every image of one image stream, in logged order. */
 export async function imageStream(jail: RootJail, runDir: string, name: string): Promise<ImageVersion[]> {
-  const rows = await readEvents(runDir, "image", name);
+  const rows = await readStream(jail, runDir, "image", name);
   return rows.map((r) => {
     const v = record(r.value) as Partial<ImageValue>;
     const path = typeof v.path === "string" ? v.path : "";
@@ -110,7 +117,7 @@ export async function imageStream(jail: RootJail, runDir: string, name: string):
 }
 
 /** Rows of a curve or confusion stream (the last `limit` ones), with ISO timestamps. */
-export async function valueStream(runDir: string, kind: "curve" | "confusion", name: string, limit = 200): Promise<Array<{ step: number | null; timestamp: string; value: unknown }>> {
-  const rows = await readEvents(runDir, kind, name);
+export async function valueStream(jail: RootJail, runDir: string, kind: "curve" | "confusion", name: string, limit = 200): Promise<Array<{ step: number | null; timestamp: string; value: unknown }>> {
+  const rows = await readStream(jail, runDir, kind, name);
   return rows.slice(-limit).map((r) => ({ step: r.step, timestamp: r.timestamp.toISOString(), value: r.value }));
 }

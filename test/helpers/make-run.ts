@@ -1,6 +1,7 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
+import { pyFloatRepr, pyTimestamp } from "../../src/core/events/pyformat.js";
 import { init } from "../../src/index.js";
 import { makePng } from "./png.js";
 
@@ -124,15 +125,32 @@ export async function makeTrainingRun(offlineRoot: string, spec: TrainingRunSpec
   return info;
 }
 
-/** A run with one metric stream of `n` points (`big_loss`), for the downsampling and speed checks. */
-export async function makeBigMetricRun(offlineRoot: string, n: number): Promise<{ uuid: string; path: string; id: string }> {
+/**
+ * A run with one metric stream of `n` points (`big_loss`): a smooth decay with one spike
+ * (value 50 at `spikeAt`) that downsampling must keep. The run is made with `init()`; the
+ * big file is then written in the documented format directly (`step|timestamp|metric`, Python
+ * float and time formats), because ending a run summarises every event file, which would
+ * cost seconds per test here.
+ */
+export async function makeBigMetricRun(offlineRoot: string, n: number): Promise<{ uuid: string; path: string; id: string; spikeAt: number; last: number }> {
   const run = await init({ offlineRoot, name: "big", project: "fixtures", flushIntervalMs: 0, handleExit: false });
-  const t0 = Date.UTC(2025, 0, 1);
-  for (let i = 0; i < n; i++) {
-    // A smooth decay with one spike that downsampling must keep.
-    const v = i === Math.floor(n * 0.61) ? 50 : 1 / (1 + i / 1000) + 0.01 * Math.sin(i / 50);
-    run.logMetric("big_loss", v, { step: i, timestamp: t0 + i * 10 });
-  }
   await run.end();
-  return { uuid: run.uuid, path: run.artifactsPath, id: basename(run.artifactsPath) };
+  const t0 = Date.UTC(2025, 0, 1);
+  const spikeAt = Math.floor(n * 0.61);
+  const value = (i: number): number => (i === spikeAt ? 50 : 1 / (1 + i / 1000) + 0.01 * Math.sin(i / 50));
+  const dir = join(run.artifactsPath, "events", "metric");
+  mkdirSync(dir, { recursive: true });
+  const parts: string[] = ["step|timestamp|metric"];
+  let second = -1;
+  let prefix = "";
+  for (let i = 0; i < n; i++) {
+    const ms = t0 + i * 10;
+    if (Math.floor(ms / 1000) !== second) {
+      second = Math.floor(ms / 1000);
+      prefix = pyTimestamp(second * 1000).slice(0, 19);
+    }
+    parts.push(`${i}|${prefix}.${String(ms % 1000).padStart(3, "0")}000+00:00|${pyFloatRepr(value(i))}`);
+  }
+  writeFileSync(join(dir, "big_loss.plx"), parts.join("\n"));
+  return { uuid: run.uuid, path: run.artifactsPath, id: basename(run.artifactsPath), spikeAt, last: value(n - 1) };
 }

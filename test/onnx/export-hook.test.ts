@@ -4,7 +4,7 @@ import { join, relative } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { OnnxParityError, OnnxValidationError, withOnnxExport, type OnnxExportRecord } from "../../src/adapters/onnx.js";
 import { setDefaultRun } from "../../src/core/tracking.js";
-import { init, InvalidValueError, loadRun, NoActiveRunError, readEvents, type Run } from "../../src/index.js";
+import { init, InvalidValueError, loadRun, NoActiveRunError, readEvents, RunEndedError, type Run } from "../../src/index.js";
 import { buildLinearRelu, randomInputs } from "../fixtures/onnx-builder.js";
 import { useTmp } from "../helpers/tmp.js";
 
@@ -182,11 +182,16 @@ describe("withOnnxExport", () => {
     expect(() => withOnnxExport(fn, { name: "m", reference: { Y: [] } })).toThrow(/sampleInputs/);
     expect(() => withOnnxExport(fn, { name: "m", validate: false, sampleInputs: { X: x } })).toThrow(InvalidValueError);
     expect(() => withOnnxExport(fn, { name: "m", tolerance: Number.NaN })).toThrow(InvalidValueError);
+    expect(() => withOnnxExport(fn, { name: "m", summary: "oops" as unknown as Record<string, unknown> })).toThrow(/plain object/);
     let called = false;
     await expect(withOnnxExport(() => ((called = true), model.bytes), { name: "m" })()).rejects.toBeInstanceOf(NoActiveRunError);
     expect(called).toBe(false);
     const run = await start();
     await expect(withOnnxExport(() => 42 as unknown as string, { run, name: "m" })()).rejects.toBeInstanceOf(InvalidValueError);
     await expect(withOnnxExport(() => undefined, { run, name: "m" })()).rejects.toThrow(/path/);
+    await run.end();
+    called = false;
+    await expect(withOnnxExport(() => ((called = true), model.bytes), { run, name: "m" })()).rejects.toBeInstanceOf(RunEndedError);
+    expect(called).toBe(false);
   });
 });

@@ -1,7 +1,8 @@
+import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { ArtifactNotFoundError } from "../../src/core/errors.js";
 import { inspectOnnx, OnnxValidationError } from "../../src/adapters/onnx.js";
@@ -108,4 +109,55 @@ describe("inspectOnnx", () => {
   it("names a missing file", async () => {
     await expect(inspectOnnx(join(dir, "missing.onnx"))).rejects.toBeInstanceOf(ArtifactNotFoundError);
   });
+
+  it("loads onnxruntime-node only when a session is needed (lazy optional peer)", () => {
+    const script = join(dir, "lazy.mts");
+    writeFileSync(
+      script,
+      [
+        'import { createRequire } from "node:module";',
+        "const req = createRequire(import.meta.url);",
+        'const loaded = () => Object.keys(req.cache).some((k) => k.includes("onnxruntime-node"));',
+        "const mod = await import(process.argv[2]);",
+        "const bytes = Uint8Array.from(JSON.parse(process.argv[3]));",
+        "const seen = [loaded()];",
+        "await mod.inspectOnnx(bytes, { load: false });",
+        "seen.push(loaded());",
+        "await mod.inspectOnnx(bytes);",
+        "seen.push(loaded());",
+        "console.log(JSON.stringify(seen));",
+      ].join("\n"),
+    );
+    const entry = resolve("src/adapters/onnx.ts");
+    const out = execFileSync(process.execPath, ["--import", "tsx", script, entry, JSON.stringify([...model.bytes])], { encoding: "utf8" });
+    expect(JSON.parse(out.trim())).toEqual([false, false, true]);
+  }, 60_000);
+
+  it("without onnxruntime-node installed, loading is a MissingPeerDependencyError naming the install command", () => {
+    // A child process where resolving "onnxruntime-node" fails exactly as it does when the package is absent.
+    const script = join(dir, "no-peer.mts");
+    writeFileSync(
+      script,
+      [
+        'import Module from "node:module";',
+        "const M = Module as unknown as { _resolveFilename: (req: string, ...rest: unknown[]) => string };",
+        "const original = M._resolveFilename;",
+        "M._resolveFilename = function (req: string, ...rest: unknown[]) {",
+        '  if (req === "onnxruntime-node") throw Object.assign(new Error(`Cannot find module \'${req}\'`), { code: "MODULE_NOT_FOUND" });',
+        "  return original.call(this, req, ...rest);",
+        "};",
+        "const mod = await import(process.argv[2]);",
+        "const bytes = Uint8Array.from(JSON.parse(process.argv[3]));",
+        "const decoded = await mod.inspectOnnx(bytes, { load: false });",
+        "const err = await mod.inspectOnnx(bytes).catch((e: any) => e);",
+        "console.log(JSON.stringify({ producer: decoded.producer.name, name: err.name, code: err.code, message: err.message }));",
+      ].join("\n"),
+    );
+    const out = execFileSync(process.execPath, ["--import", "tsx", script, resolve("src/adapters/onnx.ts"), JSON.stringify([...model.bytes])], {
+      encoding: "utf8",
+    });
+    const result = JSON.parse(out.trim());
+    expect(result).toMatchObject({ producer: "acme-exporter", name: "MissingPeerDependencyError", code: "RUNTRAIL_MISSING_PEER" });
+    expect(result.message).toContain("npm install onnxruntime-node");
+  }, 60_000);
 });

@@ -8,7 +8,6 @@ import { InvalidValueError } from "../../src/core/errors.js";
 
 beforeAll(async () => {
   await tf.setBackend("cpu");
-  tf.setSeed?.(1);
 });
 afterAll(() => tf.disposeVariables());
 

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { LoggedAsset } from "../../core/assets.js";
-import { InvalidValueError } from "../../core/errors.js";
+import { InvalidValueError, RunEndedError } from "../../core/errors.js";
 import { pathExtension, toFqnName } from "../../core/names.js";
 import { RunLayout } from "../../core/paths.js";
 import type { Run } from "../../core/run.js";
@@ -101,6 +101,9 @@ export function withOnnxExport<A extends unknown[], R extends OnnxExportOutput>(
   if (options.path !== undefined && (typeof options.path !== "string" || options.path === "")) {
     throw new InvalidValueError("withOnnxExport: `path` must be a non-empty string.", options.path);
   }
+  if (options.summary !== undefined && (typeof options.summary !== "object" || options.summary === null || Array.isArray(options.summary))) {
+    throw new InvalidValueError("withOnnxExport: `summary` must be a plain object.", options.summary);
+  }
   const tolerance = options.tolerance ?? DEFAULT_TOLERANCE;
   if (typeof tolerance !== "number" || !Number.isFinite(tolerance) || tolerance < 0) {
     throw new InvalidValueError(`withOnnxExport: tolerance must be a finite number ≥ 0 (got ${String(tolerance)}).`, tolerance);
@@ -108,6 +111,8 @@ export function withOnnxExport<A extends unknown[], R extends OnnxExportOutput>(
 
   return async (...args: A): Promise<R> => {
     const run = resolveRun(options.run, "withOnnxExport");
+    // Refuse before exporting: the export may take long and its result could not be logged.
+    if (run.isEnded) throw new RunEndedError(run.uuid, "withOnnxExport");
     const result = await exportFn(...args);
     const source = exportedSource(result, options.path);
     const opened = await openOnnx(source, validate);

@@ -35,8 +35,9 @@ export interface TfjsToOnnxOptions {
 /** The translated layer classes (`getClassName()` values). */
 export const SUPPORTED_LAYERS: readonly string[] = ["InputLayer", "Dense", "Activation", "Dropout", "Flatten"];
 
-/** The ONNX opset and IR version the exporter writes (IR 7 is the one that introduced opset 13). */
+/** The ONNX opset the exporter writes (default domain). */
 export const EXPORT_OPSET = 13;
+/** The IR version the exporter writes: 7, the one released with opset 13. */
 export const EXPORT_IR_VERSION = 7;
 
 /**

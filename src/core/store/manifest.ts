@@ -136,7 +136,7 @@ export class ManifestWriter {
 }
 
 /** Writes `data` to a temp file next to `path`, then renames it over `path`. */
-export async function writeAtomic(path: string, data: string): Promise<void> {
+export async function writeAtomic(path: string, data: string | Uint8Array): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
   try {

@@ -112,7 +112,7 @@
       return;
     }
     for (const run of state.runs) {
-      const metrics = Object.entries(run.lastMetrics).slice(0, 4).map(([k, v]) => k + " " + fmtNum(v.value)).join(" · ");
+      const metrics = Object.entries(run.lastMetrics).slice(0, 4).map(([k, v]) => k + " " + fmtNum(v.value)).join("\n");
       const box = el("input", { type: "checkbox", class: "compare", "aria-label": "compare " + runLabel(run), dataset: { run: run.id } });
       box.checked = state.selected.has(run.id);
       box.addEventListener("click", (e) => e.stopPropagation());
@@ -309,9 +309,13 @@
     }
   }
 
+  function curveTitle(v) {
+    return v.kind + (v.annotation ? " · " + (v.kind === "roc" ? "AUC " : "") + v.annotation : "");
+  }
+
   function curveChart(holder, row, color) {
     const v = row.value;
-    const title = v.kind + (v.annotation ? " (" + (v.kind === "roc" ? "AUC " : "") + v.annotation + ")" : "");
+    const title = curveTitle(v);
     const axes = v.kind === "roc" ? ["false positive rate", "true positive rate"] : v.kind === "pr" ? ["precision", "recall"] : ["x", "y"];
     holder.textContent = "";
     return new uPlot(
@@ -354,12 +358,14 @@
     for (const name of names) {
       const rows = await api("/api/runs/" + enc(runId) + "/curves/" + enc(name));
       if (!rows.length) continue;
-      const card = el("div", { class: "card curve-card", dataset: { curve: name } }, el("h4", { text: name }));
+      const caption = el("small", { class: "curve-title" });
+      const card = el("div", { class: "card curve-card", dataset: { curve: name } }, el("h4", {}, name + " ", caption));
       const holder = el("div", { class: "chart" });
       body.append(card);
       const start = withStepSlider(card, rows, (row) => {
         const old = state.curves.get(name);
         if (old) old.destroy();
+        caption.textContent = curveTitle(row.value);
         state.curves.set(name, curveChart(holder, row, runColor(runId)));
         card.dataset.points = String(row.value.x.length);
       }, "step of " + name);

@@ -1,0 +1,93 @@
+import { fileIOHandler } from "./file-io.js";
+import type { IOHandler, LayersModel, ModelArtifacts, TfModule, WeightsManifestEntry } from "./types.js";
+
+/** An optimizer's state encoded as tfjs encodes it with `includeOptimizer` (weight group `optimizer`). */
+export interface OptimizerState {
+  trainingConfig: unknown;
+  specs: WeightsManifestEntry[];
+  data: ArrayBuffer;
+}
+
+/** The optimizer cannot export its state (tfjs's Adamax, for one, does not implement `getWeights`). */
+export class OptimizerStateUnsupported extends Error {}
+
+type NamedTensor = { name: string; tensor: { dispose(): void } };
+
+/**
+ * Encodes the optimizer's state (iteration count and slot variables) and the training config,
+ * exactly what `model.save(h, { includeOptimizer: true })` adds in tfjs 4.x. Done here rather than
+ * through `includeOptimizer` because tfjs leaks the iteration-count scalar that
+ * `Optimizer.getWeights()` creates on every call — one tensor per checkpoint.
+ *
+ * @returns undefined when the model has no optimizer (not compiled).
+ * @throws OptimizerStateUnsupported when the optimizer cannot export its state.
+ */
+export async function encodeOptimizerState(tf: TfModule, model: LayersModel): Promise<OptimizerState | undefined> {
+  const optimizer = model.optimizer;
+  if (optimizer == null) return undefined;
+  let weights: NamedTensor[];
+  try {
+    weights = (await optimizer.getWeights()) as NamedTensor[];
+  } catch (err) {
+    throw new OptimizerStateUnsupported(`${optimizer.getClassName()}.getWeights() failed: ${(err as Error).message}`, { cause: err });
+  }
+  try {
+    const { data, specs } = await tf.io.encodeWeights(weights as Parameters<TfModule["io"]["encodeWeights"]>[0], "optimizer");
+    const trainingConfig = (model as unknown as { getTrainingConfig(): unknown }).getTrainingConfig();
+    return { trainingConfig, specs, data };
+  } finally {
+    // Only the iteration count is a fresh tensor; the others are the optimizer's own variables.
+    for (const w of weights) if (w.name === "iter") w.tensor.dispose();
+  }
+}
+
+/** Saves `model` into `dir` in tfjs-node's `file://` layout, with `state` appended when given. */
+export async function saveLayersModel(model: LayersModel, dir: string, state?: OptimizerState): Promise<void> {
+  const handler = fileIOHandler(dir);
+  if (state === undefined) {
+    await model.save(handler);
+    return;
+  }
+  const withState: IOHandler = {
+    save: (a) => {
+      const shards = a.weightData === undefined ? [] : Array.isArray(a.weightData) ? a.weightData : [a.weightData];
+      return handler.save({
+        ...a,
+        trainingConfig: state.trainingConfig as ModelArtifacts["trainingConfig"],
+        weightSpecs: [...(a.weightSpecs ?? []), ...state.specs],
+        weightData: [...shards, state.data],
+      });
+    },
+  };
+  await model.save(withState);
+}
+
+/**
+ * Puts the optimizer state saved in `artifacts` into `model.optimizer` (after `model.compile`).
+ * tfjs does this itself when it compiles from the saved training config; this is for a model
+ * the caller compiled. Skipped, with a warning, when the saved state belongs to another
+ * optimizer class.
+ *
+ * @returns whether state was restored.
+ */
+export async function restoreOptimizerState(tf: TfModule, model: LayersModel, artifacts: ModelArtifacts): Promise<boolean> {
+  const specs = artifacts.weightSpecs ?? [];
+  if (!specs.some((s) => s.group === "optimizer") || artifacts.weightData === undefined || model.optimizer == null) return false;
+  const saved = (artifacts.trainingConfig as { optimizer_config?: { class_name?: string } } | undefined)?.optimizer_config?.class_name;
+  const current = model.optimizer.getClassName();
+  if (saved !== undefined && saved !== current) {
+    process.emitWarning(`runtrail/tfjs: the checkpoint holds ${saved} state but the model is compiled with ${current}; the optimizer starts fresh.`, {
+      code: "RUNTRAIL_OPTIMIZER_MISMATCH",
+    });
+    return false;
+  }
+  const decoded = tf.io.decodeWeights(artifacts.weightData, specs);
+  try {
+    const state = specs.filter((s) => s.group === "optimizer").map((s) => ({ name: s.name, tensor: decoded[s.name]! }));
+    await model.optimizer.setWeights(state);
+  } finally {
+    // setWeights makes variables of its own; these decoded copies are no longer needed.
+    for (const t of Object.values(decoded)) t.dispose();
+  }
+  return true;
+}
