@@ -1,7 +1,7 @@
 // The tracking core on its own: metrics, curves, a versioned artifact, a model reference.
 // Run: npx tsx examples/core-only.ts   (writes under ./plx/runs/<uuid>)
 import { writeFileSync } from "node:fs";
-import { init, loadRun, readEvents } from "runtrail";
+import { init, loadRun, readEvents } from "../src/index.js";
 
 const run = await init({ project: "examples", name: "core-only" });
 

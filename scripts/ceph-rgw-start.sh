@@ -8,7 +8,8 @@
 # Usage:
 #   scripts/ceph-rgw-start.sh             stop whatever a previous start left running, start everything
 #   scripts/ceph-rgw-start.sh --rgw-only  (re)start only radosgw against the running mon + osd
-# Then: export RUNTRAIL_S3_ENDPOINT=http://127.0.0.1:7480 AWS_ACCESS_KEY_ID=RUNTRAILTESTKEY \
+# The endpoint and test keys are written to $CEPH_STATE_DIR/s3-env.json (read by the S3 suites), or
+# export RUNTRAIL_S3_ENDPOINT=http://127.0.0.1:7480 AWS_ACCESS_KEY_ID=RUNTRAILTESTKEY \
 #              AWS_SECRET_ACCESS_KEY=runtrailTestSecret0123456789 AWS_REGION=us-east-1
 # Stop with scripts/ceph-rgw-stop.sh (by PID).
 set -euo pipefail
@@ -142,4 +143,8 @@ start_rgw
 radosgw-admin -c "$C" user create --uid=runtrail-tester --display-name="runtrail tests" \
   --access-key="$ACCESS_KEY" --secret-key="$SECRET_KEY" >/dev/null
 echo "S3 user created after $(ms) ms (access key $ACCESS_KEY)"
+# test-only keys; the S3 suites read this file when RUNTRAIL_S3_ENDPOINT is not set
+cat > "$D/s3-env.json" <<JSON
+{"endpoint": "http://127.0.0.1:$PORT", "accessKeyId": "$ACCESS_KEY", "secretAccessKey": "$SECRET_KEY", "region": "us-east-1"}
+JSON
 echo "export RUNTRAIL_S3_ENDPOINT=http://127.0.0.1:$PORT AWS_ACCESS_KEY_ID=$ACCESS_KEY AWS_SECRET_ACCESS_KEY=$SECRET_KEY AWS_REGION=us-east-1"

@@ -35,5 +35,6 @@ stop_group() {
 # (radosgw to the osd, the osd to the mon) and waits out a timeout when it has gone.
 stop_group rgw.a
 [ "${1:-}" = "--rgw-only" ] && exit 0
+rm -f "$D/s3-env.json"
 stop_group osd.0
 stop_group mon.a

@@ -38,10 +38,11 @@ export class PathEscapeError extends RuntrailError {
 
 /** A `tracking.*` call was made before `tracking.init()` / `init()`. */
 export class NoActiveRunError extends RuntrailError {
-  constructor(method: string) {
+  /** @param caller what was called, e.g. `tracking.logMetric()` or `withOnnxExport()`. */
+  constructor(caller: string) {
     super(
       "RUNTRAIL_NO_ACTIVE_RUN",
-      `tracking.${method}() was called before a run was started: call \`await tracking.init()\` (or \`await init()\`) first.`,
+      `${caller} was called before a run was started: call \`await tracking.init()\` (or \`await init()\`) first, or pass \`run\`.`,
     );
   }
 }

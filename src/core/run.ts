@@ -105,7 +105,8 @@ export class Run {
     this.uuid = uuid;
     this.artifactsPath = root;
     for (const d of [RunLayout.outputs, RunLayout.events, RunLayout.assets]) mkdirSync(join(root, d), { recursive: true });
-    rmSync(join(root, RunLayout.private, "staging"), { recursive: true, force: true }); // leftovers of a killed save
+    // Leftovers of a process killed mid-save: never committed, never referenced.
+    for (const d of ["staging", "tmp"]) rmSync(join(root, RunLayout.private, d), { recursive: true, force: true });
 
     this.metaStore = new RunMetaStore(join(root, RunLayout.runMeta), {
       uuid,

@@ -14,10 +14,10 @@ export function setDefaultRun(run: Run | undefined): void {
   (globalThis as Holder)[DEFAULT_RUN] = run;
 }
 
-/** The given run, else the default one. @throws NoActiveRunError naming `method`. */
-export function resolveRun(run: Run | undefined, method: string): Run {
+/** The given run, else the default one. @throws NoActiveRunError naming `caller` (e.g. `"withOnnxExport()"`). */
+export function resolveRun(run: Run | undefined, caller: string): Run {
   const r = run ?? getDefaultRun();
-  if (!r) throw new NoActiveRunError(method);
+  if (!r) throw new NoActiveRunError(caller);
   return r;
 }
 
@@ -56,13 +56,13 @@ function buildTracking(): Tracking {
     const desc = Object.getOwnPropertyDescriptor(Run.prototype, key);
     if (typeof desc?.value !== "function") continue;
     facade[key] = (...args: unknown[]) => {
-      const run = resolveRun(undefined, key);
+      const run = resolveRun(undefined, `tracking.${key}()`);
       return (run as unknown as Record<string, (...a: unknown[]) => unknown>)[key]!(...args);
     };
   }
   Object.defineProperty(facade, "run", { get: getDefaultRun, enumerable: true });
-  Object.defineProperty(facade, "uuid", { get: () => resolveRun(undefined, "uuid").uuid, enumerable: true });
-  Object.defineProperty(facade, "artifactsPath", { get: () => resolveRun(undefined, "artifactsPath").artifactsPath, enumerable: true });
+  Object.defineProperty(facade, "uuid", { get: () => resolveRun(undefined, "tracking.uuid").uuid, enumerable: true });
+  Object.defineProperty(facade, "artifactsPath", { get: () => resolveRun(undefined, "tracking.artifactsPath").artifactsPath, enumerable: true });
   return Object.freeze(facade) as Tracking;
 }
 

@@ -94,7 +94,7 @@ export async function makeTrainingRun(offlineRoot: string, spec: TrainingRunSpec
       }
       if (step === Math.round(epochs / 2) || step === epochs) {
         const yTrue = [0, 0, 1, 1, 0, 1, 0, 1, 1, 0];
-        const noise = step === epochs ? 0.1 : 0.35;
+        const noise = step === epochs ? 0.6 : 0.9;
         const yScore = yTrue.map((t, i) => Math.min(1, Math.max(0, t * (1 - noise) + noise * ((i * 37) % 10) / 10)));
         run.logRocAucCurve("roc", yTrue, yScore, { step });
         run.logConfusionMatrix("confusion", ["cat", "dog", "bird"], ["cat", "dog", "bird"], step === epochs ? [[9, 1, 0], [1, 8, 1], [0, 2, 8]] : [[6, 3, 1], [3, 5, 2], [2, 3, 5]], { step });
@@ -153,4 +153,14 @@ export async function makeBigMetricRun(offlineRoot: string, n: number): Promise<
   }
   writeFileSync(join(dir, "big_loss.plx"), parts.join("\n"));
   return { uuid: run.uuid, path: run.artifactsPath, id: basename(run.artifactsPath), spikeAt, last: value(n - 1) };
+}
+
+/** An offline root (`<tmp>/plx`) with three runs: `baseline`, `wider` (compare) and `diverged` (failed). */
+export async function makeFixtureRoot(): Promise<{ base: string; offlineRoot: string; runsRoot: string; baseline: TrainingRunInfo; wider: TrainingRunInfo; diverged: TrainingRunInfo }> {
+  const base = mkdtempSync(join(tmpdir(), "rt-ui-"));
+  const offlineRoot = join(base, "plx");
+  const baseline = await makeTrainingRun(offlineRoot, { name: "baseline", t0: Date.UTC(2025, 0, 15, 10) });
+  const wider = await makeTrainingRun(offlineRoot, { name: "wider", scale: 0.7, bestAt: 40, t0: Date.UTC(2025, 0, 15, 11) });
+  const diverged = await makeTrainingRun(offlineRoot, { name: "diverged", scale: 1.5, epochs: 20, status: "failed", t0: Date.UTC(2025, 0, 15, 12) });
+  return { base, offlineRoot, runsRoot: join(offlineRoot, "runs"), baseline, wider, diverged };
 }

@@ -60,7 +60,7 @@ export class CheckpointHook<S = undefined> {
    */
   constructor(private readonly options: CheckpointHookOptions<S>) {
     const every = checkHookOptions(options);
-    this.run = resolveRun(options.run, "CheckpointHook");
+    this.run = resolveRun(options.run, "new CheckpointHook()");
     const { name, framework, monitor, mode, saveBestOnly, keepLast, keepBest } = options;
     this.manager = new CheckpointManager(this.run, { name, framework, monitor, mode, saveBestOnly, keepLast, keepBest });
     this.name = this.manager.name;

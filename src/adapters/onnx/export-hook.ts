@@ -110,7 +110,7 @@ export function withOnnxExport<A extends unknown[], R extends OnnxExportOutput>(
   }
 
   return async (...args: A): Promise<R> => {
-    const run = resolveRun(options.run, "withOnnxExport");
+    const run = resolveRun(options.run, "withOnnxExport()");
     // Refuse before exporting: the export may take long and its result could not be logged.
     if (run.isEnded) throw new RunEndedError(run.uuid, "withOnnxExport");
     const result = await exportFn(...args);

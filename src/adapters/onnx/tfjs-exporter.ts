@@ -6,6 +6,7 @@ import { encodeModel } from "./model-writer.js";
 import { activationEmitter, SUPPORTED_ACTIVATIONS } from "./tfjs-activations.js";
 import { isTfjsModel, type TfjsLayerLike, type TfjsModelLike } from "./tfjs-model.js";
 import type { OnnxDim } from "./types.js";
+import { VERSION } from "../../version.js";
 
 /** Options of {@link exportTfjsToOnnx}. */
 export interface TfjsToOnnxOptions {
@@ -17,7 +18,7 @@ export interface TfjsToOnnxOptions {
   batchDim?: string;
   /** `producer_name`. @default "runtrail" */
   producerName?: string;
-  /** `producer_version`. @default not written */
+  /** `producer_version`. @default runtrail's version when `producerName` is left as "runtrail" */
   producerVersion?: string;
   /** `model_version`. @default not written */
   modelVersion?: number;
@@ -102,7 +103,9 @@ export async function exportTfjsToOnnx(model: unknown, options: TfjsToOnnxOption
     irVersion: EXPORT_IR_VERSION,
     opsets: [{ domain: "", version: EXPORT_OPSET }],
     producerName: options.producerName ?? "runtrail",
-    ...(options.producerVersion !== undefined && { producerVersion: options.producerVersion }),
+    ...((options.producerVersion ?? (options.producerName === undefined ? VERSION : undefined)) !== undefined && {
+      producerVersion: options.producerVersion ?? VERSION,
+    }),
     ...(options.modelVersion !== undefined && { modelVersion: options.modelVersion }),
     ...(options.docString !== undefined && { docString: options.docString }),
     metadataProps: { source_framework: "tfjs", source_model: model.name, ...options.metadataProps },

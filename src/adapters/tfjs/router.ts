@@ -24,6 +24,8 @@ export function fileRouter(url: string | string[]): IOHandler | null {
  */
 export function registerFileRouter(tf: Pick<TfModule, "io">): void {
   const io = tf.io;
-  if (io.getSaveHandlers(`${SCHEME}/runtrail-probe`).length === 0) io.registerSaveRouter(fileRouter);
-  if (io.getLoadHandlers(`${SCHEME}/runtrail-probe/model.json`).length === 0) io.registerLoadRouter(fileRouter);
+  // tfjs's IORouter type omits the null it documents for URLs a router does not handle.
+  const router = fileRouter as (url: string | string[]) => IOHandler;
+  if (io.getSaveHandlers(`${SCHEME}/runtrail-probe`).length === 0) io.registerSaveRouter(router);
+  if (io.getLoadHandlers(`${SCHEME}/runtrail-probe/model.json`).length === 0) io.registerLoadRouter(router);
 }

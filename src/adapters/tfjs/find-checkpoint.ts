@@ -1,0 +1,112 @@
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { ArtifactNotFoundError, InvalidValueError } from "../../core/errors.js";
+import { readEvents } from "../../core/events/reader.js";
+import type { ModelValue } from "../../core/events/values.js";
+import { loadRun } from "../../core/load-run.js";
+import { toFqnName } from "../../core/names.js";
+import { MODEL_JSON } from "./file-io.js";
+
+/** Which checkpoint: a step, the best one by the stream's `monitor`, or the newest on disk. */
+export type CheckpointStep = number | "best" | "latest";
+
+/** Options of {@link findCheckpoint}. */
+export interface FindCheckpointOptions {
+  /** The checkpoint stream (`checkpoint.name` of the callback). Default `"model"`. */
+  name?: string;
+  /** Default `"latest"`: the newest version still on disk. `"best"` is the one the lineage records as best. */
+  step?: CheckpointStep;
+}
+
+/** One checkpoint version on disk. */
+export interface CheckpointRecord {
+  /** Stream name (sanitised). */
+  name: string;
+  step: number;
+  /** Absolute path of the folder holding `model.json` and `weights.bin`. */
+  path: string;
+  /** The epoch it was saved at (tfjs's index), when the callback saved it. */
+  epoch?: number;
+  /** The metrics it was saved with. */
+  metrics: Record<string, number>;
+  framework?: string;
+}
+
+/** Something with a run folder: a live or ended `Run`. */
+export type RunOrPath = string | { readonly artifactsPath: string };
+
+function runPathOf(runOrPath: RunOrPath): string {
+  if (typeof runOrPath === "string" && runOrPath.length > 0) return resolve(runOrPath);
+  if (runOrPath && typeof runOrPath === "object" && typeof runOrPath.artifactsPath === "string") return runOrPath.artifactsPath;
+  throw new InvalidValueError("pass a Run (live or ended) or the path of a run folder.", runOrPath);
+}
+
+/**
+ * Every version of a checkpoint stream still on disk, oldest first, read from the run folder
+ * (so it works on a live run, an ended run or a run path).
+ *
+ * @throws ArtifactNotFoundError when the run has no such stream.
+ */
+export async function listCheckpoints(runOrPath: RunOrPath, opts: Pick<FindCheckpointOptions, "name"> = {}): Promise<CheckpointRecord[]> {
+  const runPath = runPathOf(runOrPath);
+  const name = toFqnName(opts.name ?? "model");
+  let rows;
+  try {
+    rows = await readEvents(runPath, "model", name);
+  } catch (err) {
+    if (err instanceof ArtifactNotFoundError) {
+      throw new ArtifactNotFoundError(`run ${runPath} has no checkpoints named "${name}" (no events/model/${name}.plx).`, name, err);
+    }
+    throw err;
+  }
+  const byStep = new Map<number, CheckpointRecord>();
+  for (const row of rows) {
+    const v = row.value as ModelValue;
+    if (row.step === null || !v?.path) continue;
+    const spec = (v.spec ?? {}) as { epoch?: unknown; metrics?: Record<string, number> };
+    byStep.set(row.step, {
+      name,
+      step: row.step,
+      path: join(runPath, v.path),
+      ...(typeof spec.epoch === "number" && { epoch: spec.epoch }),
+      metrics: { ...(spec.metrics ?? {}) },
+      ...(v.framework !== undefined && { framework: v.framework }),
+    });
+  }
+  return [...byStep.values()].filter((c) => existsSync(join(c.path, MODEL_JSON))).sort((a, b) => a.step - b.step);
+}
+
+/**
+ * Finds one checkpoint version on disk: by step, `"latest"` (newest on disk) or `"best"` (the
+ * stream's lineage `best`, set when the checkpoints were saved with a `monitor`).
+ *
+ * @throws ArtifactNotFoundError naming the steps that exist when the one asked for does not.
+ * @example
+ * const ckpt = await findCheckpoint(run, { step: "best" }); // { step, path, epoch, metrics }
+ */
+export async function findCheckpoint(runOrPath: RunOrPath, opts: FindCheckpointOptions = {}): Promise<CheckpointRecord> {
+  const want = opts.step ?? "latest";
+  if (want !== "best" && want !== "latest" && !(Number.isSafeInteger(want) && want >= 0)) {
+    throw new InvalidValueError(`step must be a non-negative integer, "best" or "latest" (got ${JSON.stringify(want)}).`, want);
+  }
+  const runPath = runPathOf(runOrPath);
+  const all = await listCheckpoints(runPath, opts);
+  const name = toFqnName(opts.name ?? "model");
+  const steps = all.map((c) => c.step);
+  if (all.length === 0) throw new ArtifactNotFoundError(`run ${runPath} has no checkpoint of "${name}" left on disk.`, name);
+  if (want === "latest") return all[all.length - 1]!;
+  let step = want;
+  if (want === "best") {
+    const rec = (await loadRun(runPath)).lineage.find((r) => r.kind === "model" && r.name === name && r.path === `events/model/${name}.plx`);
+    const best = (rec?.summary?.best as { step?: number } | undefined)?.step;
+    if (best === undefined) {
+      throw new ArtifactNotFoundError(`no best checkpoint of "${name}" is recorded: its checkpoints were saved without \`monitor\`. Ask for "latest" or a step (${steps.join(", ")}).`, name);
+    }
+    step = best;
+  }
+  const found = all.find((c) => c.step === step);
+  if (!found) {
+    throw new ArtifactNotFoundError(`checkpoint "${name}" step ${step} is not on disk (retention removed it, or it was never saved); steps on disk: ${steps.join(", ")}.`, step);
+  }
+  return found;
+}
