@@ -1,8 +1,7 @@
 #!/usr/bin/env node
-import { existsSync, readFileSync, realpathSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { RuntrailError } from "../core/errors.js";
+import { VERSION } from "../version.js";
 import { UsageError } from "./args.js";
 import { LS_USAGE, runLs } from "./ls.js";
 import { SHOW_USAGE, runShow } from "./show.js";
@@ -36,22 +35,6 @@ interface Command {
   run: (argv: string[]) => Promise<number>;
 }
 
-// TODO(sync): once src/cli/sync.ts lands, replace this with a literal `import("./sync.js")`
-// so bundlers include it; a computed specifier keeps the type check green until then.
-const SYNC_MODULE = "./sync.js";
-
-async function loadSync(): Promise<{ runSyncCommand: (argv: string[]) => Promise<number | void>; SYNC_USAGE?: string }> {
-  try {
-    return (await import(SYNC_MODULE)) as { runSyncCommand: (argv: string[]) => Promise<number | void>; SYNC_USAGE?: string };
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    if ((e.code === "ERR_MODULE_NOT_FOUND" || e.code === "MODULE_NOT_FOUND") && /cli[\\/]sync(\.[jt]s)?['"]?/.test(e.message)) {
-      throw new RuntrailError("RUNTRAIL_NOT_YET", "runtrail sync is not available in this build yet (src/cli/sync.ts has not landed).");
-    }
-    throw err;
-  }
-}
-
 const COMMANDS: Record<string, Command> = {
   demo: {
     usage: async () => (await import("./demo.js")).DEMO_USAGE,
@@ -68,25 +51,11 @@ const COMMANDS: Record<string, Command> = {
     run: async (argv) => (await import("./report.js")).runReport(argv),
   },
   sync: {
-    usage: async () => (await loadSync()).SYNC_USAGE ?? "runtrail sync … (see docs/cli.md)",
-    run: async (argv) => (await (await loadSync()).runSyncCommand(argv)) ?? 0,
+    // sync prints its own usage for --help (it owns its options).
+    usage: async () => "",
+    run: async (argv) => (await import("./sync.js")).runSyncCommand(argv),
   },
 };
-
-/** The package's version, from the nearest `package.json` named runtrail above this file. */
-export function version(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const p = join(dir, "package.json");
-    if (existsSync(p)) {
-      const pkg = JSON.parse(readFileSync(p, "utf8")) as { name?: string; version?: string };
-      if (pkg.name === "runtrail" && pkg.version) return pkg.version;
-    }
-    const up = dirname(dir);
-    if (up === dir) return "unknown";
-    dir = up;
-  }
-}
 
 /** One line for the terminal: the message, with the usage hint for usage errors. */
 function errorLine(err: unknown, command: string | undefined): string {
@@ -109,12 +78,12 @@ export async function main(argv: string[]): Promise<number> {
       return command === undefined ? ExitCode.usage : ExitCode.ok;
     }
     if (command === "-v" || command === "--version") {
-      console.log(version());
+      console.log(VERSION);
       return ExitCode.ok;
     }
     const cmd = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
     if (!cmd) throw new UsageError(`unknown command ${JSON.stringify(command)}; commands are ${Object.keys(COMMANDS).join(", ")}`);
-    if (rest.includes("--help") || rest.includes("-h")) {
+    if (command !== "sync" && (rest.includes("--help") || rest.includes("-h"))) {
       console.log(await cmd.usage());
       return ExitCode.ok;
     }

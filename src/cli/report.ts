@@ -24,7 +24,7 @@ export async function runReport(argv: string[], out: (s: string) => void = conso
   const output = values.output as string | undefined;
   if (!output) throw new UsageError("report: say where to write it with -o <file.html>");
   const { id, runsRoot } = await resolveRun(arg, (values.root as string | undefined) ?? defaultRoot());
-  const snapshot = await buildSnapshot(createDashboardApp(runsRoot), id);
+  const snapshot = await buildSnapshot(createDashboardApp(runsRoot, { literalRoot: true }), id);
   const html = renderReportHtml(snapshot);
   const target = resolve(output);
   await writeFile(target, html);

@@ -15,10 +15,10 @@ or ./plx). It listens on 127.0.0.1 only unless --host says otherwise; it has no 
 /** `runtrail ui`: starts the dashboard and resolves when it is closed (Ctrl+C). Returns the exit code. */
 export async function runUi(argv: string[], out: (s: string) => void = console.log): Promise<number> {
   const { values, positionals } = parseCommand("ui", argv, { port: { type: "string", short: "p" }, host: { type: "string" } }, 1);
-  const root = resolve(positionals[0] ?? defaultRoot());
-  if (!existsSync(root)) throw new ArtifactNotFoundError(`the runs root ${root} does not exist (pass a folder: runtrail ui <root>).`, root);
   const portText = (values.port as string | undefined) ?? "5577";
   if (!/^\d{1,5}$/.test(portText) || Number(portText) > 65535) throw new UsageError(`ui: --port must be a number from 0 to 65535, got ${JSON.stringify(portText)}`);
+  const root = resolve(positionals[0] ?? defaultRoot());
+  if (!existsSync(root)) throw new ArtifactNotFoundError(`the runs root ${root} does not exist (pass a folder: runtrail ui <root>).`, root);
   const host = (values.host as string | undefined) ?? "127.0.0.1";
   let dash;
   try {

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, renameSync, rmSync, statSync } from "node:fs";
 import * as fsp from "node:fs/promises";
 import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 import { ArtifactNotFoundError, InvalidValueError } from "./errors.js";
-import { copyPath, hashPath, movePath } from "./fsutil.js";
+import { copyPath, hashPath } from "./fsutil.js";
 import { isArtifactKind, V1ArtifactKind } from "./kinds.js";
 import type { LineageStore, V1RunArtifact } from "./lineage.js";
 import { baseFilename, pathExtension, toFqnName } from "./names.js";
@@ -255,14 +255,7 @@ export class AssetLogger {
     try {
       await produce(staging);
       mkdirSync(dirname(abs), { recursive: true });
-      if (existsSync(abs)) {
-        const old = this.stagingPath();
-        renameSync(abs, old);
-        renameSync(staging, abs);
-        rmSync(old, { recursive: true, force: true });
-      } else {
-        renameSync(staging, abs);
-      }
+      this.placeSync(staging, abs);
     } catch (err) {
       rmSync(staging, { recursive: true, force: true });
       throw err;
@@ -297,6 +290,27 @@ export class AssetLogger {
     return res;
   }
 
+  /** Renames `from` onto `to`, replacing a file or folder already there in two renames. */
+  private placeSync(from: string, to: string): void {
+    if (!existsSync(to) || (statSync(to).isFile() && statSync(from).isFile())) return renameSync(from, to);
+    const old = this.stagingPath();
+    renameSync(to, old);
+    renameSync(from, to);
+    rmSync(old, { recursive: true, force: true });
+  }
+
+  /** A copy of `src` in a staging folder of the run (removed on resume if a kill interrupts it). */
+  private async stageCopy(src: string): Promise<string> {
+    const staged = this.stagingPath();
+    try {
+      await copyPath(src, staged);
+    } catch (err) {
+      rmSync(staged, { recursive: true, force: true });
+      throw err;
+    }
+    return staged;
+  }
+
   /** Non-versioned: move (or copy) into `outputs/[<relPath>/]<basename>` and record a lineage reference. */
   private async intoOutputs(
     kind: string,
@@ -315,16 +329,28 @@ export class AssetLogger {
     if (isPathInside(src, dest) && resolve(src) !== dest) {
       throw new InvalidValueError(`${method}: cannot move ${src} into ${dest}, which is inside it.`, src);
     }
-    if (resolve(src) !== dest) {
+    // The content lands at `dest` by one rename, and the record is written right after it with no
+    // await in between: a kill never leaves a half-copied file or a record for a missing file.
+    let hash: string;
+    if (resolve(src) === dest) hash = await hashPath(dest);
+    else {
       mkdirSync(dirname(dest), { recursive: true });
-      if (copy) await copyPath(src, dest);
-      else await movePath(src, dest);
+      let from = src;
+      if (copy) from = await this.stageCopy(src);
+      hash = await hashPath(from);
+      try {
+        this.placeSync(from, dest);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== "EXDEV") throw err;
+        this.placeSync(await this.stageCopy(src), dest); // another file system: copy in, then remove the source
+        rmSync(src, { recursive: true, force: true });
+      }
     }
     const relFromRun = toRunRelative(this.ctx.root, dest);
     const summary: Record<string, unknown> = { ...userSummary };
     if (framework !== undefined) summary.framework = framework;
     summary.path = dest;
-    summary.hash = await hashPath(dest);
+    summary.hash = hash;
     const rec: V1RunArtifact = { name, kind, path: relFromRun, summary, is_input: false };
     this.ctx.lineage.upsert(rec);
     return { name, kind, path: dest, relPath: relFromRun };

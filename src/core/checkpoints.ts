@@ -1,4 +1,4 @@
-import { existsSync, rmSync } from "node:fs";
+import { existsSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { InvalidValueError } from "./errors.js";
 import { readEventFileSync } from "./events/reader.js";
@@ -129,22 +129,29 @@ export class CheckpointManager {
 
   private applyRetention(): void {
     const keep = selectRetained(this.versions, this.policy);
-    for (const v of [...this.versions]) {
-      if (keep.has(v.step)) continue;
-      try {
-        rmSync(resolveInside(this.run.artifactsPath, v.relPath, "checkpoint path"), { recursive: true, force: true });
-        this.versions.splice(this.versions.indexOf(v), 1);
-      } catch (err) {
-        process.emitWarning(`runtrail could not remove checkpoint ${v.path}: ${(err as Error).message}`, { code: "RUNTRAIL_WRITE_FAILED" });
-      }
-    }
-    const best = this.policy.monitor ? bestVersion(this.versions, this.mode) : undefined;
+    const pruned = this.versions.filter((v) => !keep.has(v.step));
+    const kept = this.versions.filter((v) => keep.has(v.step));
+    // Lineage first, then the folders: a kill in between leaves complete versions the lineage no
+    // longer lists (pruned on the next save after resuming), never a listed version that is gone.
+    const best = this.policy.monitor ? bestVersion(kept, this.mode) : undefined;
     this.run._versions.select("model", this.name, {
       ...(best && {
         best: { step: best.step, path: best.relPath, monitor: this.policy.monitor!, value: best.value!, summary: { step: best.step, metrics: best.metrics } },
       }),
-      versions: this.versions.map((v) => v.step),
+      versions: kept.map((v) => v.step),
     });
+    for (const v of pruned) {
+      try {
+        // A rename makes the version vanish at once; a kill during the recursive delete then only
+        // leaves a staging folder (removed when the run is resumed), never a half-deleted version.
+        const trash = this.run._stagingPath();
+        renameSync(resolveInside(this.run.artifactsPath, v.relPath, "checkpoint path"), trash);
+        this.versions.splice(this.versions.indexOf(v), 1);
+        rmSync(trash, { recursive: true, force: true });
+      } catch (err) {
+        process.emitWarning(`runtrail could not remove checkpoint ${v.path}: ${(err as Error).message}`, { code: "RUNTRAIL_WRITE_FAILED" });
+      }
+    }
   }
 
   private loadExisting(): void {

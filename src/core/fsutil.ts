@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import { closeSync, fsyncSync, openSync, readSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, constants as fsConstants, fsyncSync, openSync, readSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import * as fsp from "node:fs/promises";
 import { dirname, join } from "node:path";
 import fse from "fs-extra";
@@ -101,9 +101,19 @@ export async function pathSize(path: string): Promise<number> {
   return total;
 }
 
-/** Copies a file or folder (folders recursively, symlinks dereferenced). */
+/**
+ * Copies a file or folder (folders recursively, symlinks dereferenced). Files are copied with
+ * `copyFile` and `COPYFILE_FICLONE`, like `cp --reflink=auto`: a reflink where the file system
+ * has them, otherwise an in-kernel copy (copy_file_range), never through JS buffers.
+ */
 export async function copyPath(src: string, dest: string): Promise<void> {
-  await fse.copy(src, dest, { dereference: true, overwrite: true, errorOnExist: false });
+  const st = await fsp.stat(src);
+  if (!st.isDirectory()) {
+    await fsp.copyFile(src, dest, fsConstants.COPYFILE_FICLONE);
+    return;
+  }
+  await fsp.mkdir(dest, { recursive: true });
+  for (const e of await fsp.readdir(src)) await copyPath(join(src, e), join(dest, e));
 }
 
 /** Moves a file or folder; across file systems it copies then removes the source. */

@@ -20,6 +20,8 @@ export interface DashboardAppOptions {
    * refused with 403 so a DNS-rebinding page cannot read runs. Default: no check.
    */
   allowedHosts?: readonly string[];
+  /** Take `root` as the folder of run folders as it is, without looking for `root/runs`. Default false. */
+  literalRoot?: boolean;
 }
 
 /** The dashboard as a `node:http` request handler, plus a socket-free entry point. */
@@ -67,7 +69,7 @@ async function answer(jail: RootJail, opts: DashboardAppOptions, method: string,
  * const res = await app.handle("GET", "/api/runs");
  */
 export function createDashboardApp(root: string, opts: DashboardAppOptions = {}): DashboardApp {
-  const jail = new RootJail(resolveRunsRoot(root));
+  const jail = new RootJail(opts.literalRoot ? root : resolveRunsRoot(root));
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
     answer(jail, opts, req.method ?? "GET", req.url ?? "/", req.headers.host).then(
       (reply) => {

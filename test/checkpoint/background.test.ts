@@ -25,7 +25,7 @@ async function settle(): Promise<void> {
 function setup(run: Run, opts: Partial<CheckpointHookOptions<Float32Array>> = {}, lr?: (step: number) => number) {
   const t = trainer(7, lr);
   const log: string[] = [];
-  const gates = new Map<number, ReturnType<typeof deferred>>();
+  const gates = new Map<number, ReturnType<typeof deferred<void>>>();
   const gate = (step: number) => {
     if (!gates.has(step)) gates.set(step, deferred());
     return gates.get(step)!;
@@ -174,6 +174,32 @@ describe("CheckpointHook background mode", () => {
     expect((await loadVersions(run.artifactsPath, "clf")).get(4)).toEqual(paramsAt.get(4));
     await hook.close();
     await run.end();
+  });
+});
+
+describe("CheckpointHook background mode in a loop that never waits for I/O", () => {
+  it("a real save commits while the loop is still running", async () => {
+    const run = await newRun();
+    const t = trainer();
+    const hook = new CheckpointHook({
+      run,
+      name: "clf",
+      framework: "custom",
+      every: { steps: 1 },
+      background: true,
+      snapshot: () => t.model.params.slice(),
+      save: (dir, step, params) => saveWeights(dir, params, step),
+    });
+    // The loop only awaits step(); a save's file I/O completes only if step() lets the event loop turn.
+    let step = 1;
+    for (; hook.latest() === undefined && step < 10_000; step++) await hook.step(step, t.step(step));
+    expect(step).toBeLessThan(10_000);
+    expect(hook.latest()?.step).toBe(1);
+    await hook.close();
+    await run.end();
+    // Every version written meanwhile is complete and listed.
+    const versions = await loadVersions(run.artifactsPath, "clf");
+    expect([...versions.keys()]).toEqual((await readEvents(run.artifactsPath, "model", "clf")).map((r) => r.step));
   });
 });
 

@@ -113,6 +113,7 @@ export type FileSpec = string | Uint8Array | { random: number };
 export async function makeRun(root: string, files: Record<string, FileSpec>): Promise<{ runPath: string; uuid: string }> {
   const uuid = randomBytes(16).toString("hex");
   const runPath = join(root, "runs", uuid);
+  await mkdir(runPath, { recursive: true });
   for (const [rel, spec] of Object.entries(files)) {
     const abs = join(runPath, rel);
     await mkdir(dirname(abs), { recursive: true });

@@ -145,6 +145,7 @@ describe("path traversal in every URL parameter", () => {
     expect(runs.map((r) => r.id)).not.toContain("escape");
     expect(runs.find((r) => r.id === fx.wider.id)?.status).toBe("unreadable");
     expect(runs.find((r) => r.id === run)?.lastMetrics).not.toHaveProperty("leak");
+    expect(runs.find((r) => r.id === fx.diverged.id)?.lastMetrics).toEqual({}); // its events/metric is a symlink out
   });
 
   it("still serves the legitimate files next to them", async () => {

@@ -75,7 +75,7 @@ export class BackgroundWriter {
     } catch (error) {
       work = Promise.reject(error);
     }
-    work.then(
+    void work.then(
       () => this.next(),
       (error: unknown) => {
         this.failures.push({ step: job.step, error });
@@ -93,4 +93,12 @@ export class BackgroundWriter {
     this.waiters = [];
     for (const w of waiters) w();
   }
+}
+
+/**
+ * Resolves after one turn of the event loop (the I/O callbacks that are ready run first).
+ * @example while (writer.busy) await nextTurn();
+ */
+export function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }

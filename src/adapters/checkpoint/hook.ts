@@ -4,7 +4,7 @@ import { isImprovement } from "../../core/retention.js";
 import type { Run } from "../../core/run.js";
 import { resolveRun } from "../../core/tracking.js";
 import { checkStep } from "../../core/validate.js";
-import { BackgroundWriter, type BackgroundFailure } from "./background.js";
+import { BackgroundWriter, nextTurn, type BackgroundFailure } from "./background.js";
 import { CheckpointHookClosedError, CheckpointSaveError } from "./errors.js";
 import { checkHookOptions, type CheckpointHookOptions } from "./options.js";
 import { monotonicClock, SaveSchedule } from "./schedule.js";
@@ -72,8 +72,9 @@ export class CheckpointHook<S = undefined> {
   /**
    * Call once per training step. Logs `metrics` at `step`, then saves a checkpoint when one is
    * due. In the foreground it resolves once the checkpoint is committed; in background mode it
-   * only starts (or queues) the save. A background save that failed since the previous call is
-   * thrown here first, before anything of this step is recorded.
+   * starts (or queues) the save and, while a save is in flight, waits one event-loop turn so
+   * the save's file I/O progresses between steps. A background save that failed since the
+   * previous call is thrown here first, before anything of this step is recorded.
    *
    * @param step a non-negative integer, not lower than the previous step.
    * @param metrics name → number, e.g. `{ loss: 0.31, val_loss: 0.35 }`. Must hold `monitor` at steps where a checkpoint is due. @default {}
@@ -101,20 +102,23 @@ export class CheckpointHook<S = undefined> {
     this.run.logMetrics(values, { step });
     this.lastStep = step;
     this.schedule.advance(step, due);
-    if (!save) return;
-
-    const snapshot = this.options.snapshot?.(step) as S;
-    const run = () => this.manager.save(step, values, (dir) => this.options.save(dir, step, snapshot));
-    if (this.writer === undefined) {
-      try {
-        await run();
-      } catch (error) {
-        throw this.saveError([{ step, error }], false);
+    if (save) {
+      const snapshot = this.options.snapshot?.(step) as S;
+      const run = () => this.manager.save(step, values, (dir) => this.options.save(dir, step, snapshot));
+      if (this.writer === undefined) {
+        try {
+          await run();
+        } catch (error) {
+          throw this.saveError([{ step, error }], false);
+        }
+        return;
       }
-      return;
+      const value = this.manager.monitorValue(values);
+      this.writer.request({ step, ...(value !== undefined && { value }), run });
     }
-    const value = this.manager.monitorValue(values);
-    this.writer.request({ step, ...(value !== undefined && { value }), run });
+    // A loop that only awaits step() never lets the event loop run, and a save's file I/O
+    // completes only there: give it one turn per step while a save is in flight.
+    if (this.writer?.busy) await nextTurn();
   }
 
   /**

@@ -63,7 +63,8 @@ function classesFor(tf: TfModule): { epoch: CallbackClass; batch: CallbackClass 
     }
 
     override setModel(model: Parameters<tfjs.CustomCallback["setModel"]>[0]): void {
-      trackerOf(this, "setModel").model = model as unknown as tfjs.LayersModel;
+      const tracker = trackerOf(this, "setModel");
+      tracker.model = tracker.explicitModel ?? (model as unknown as tfjs.LayersModel);
     }
     override async onTrainBegin(): Promise<void> {
       await trackerOf(this, "onTrainBegin").trainBegin(this.params as Record<string, unknown> | undefined);

@@ -3,7 +3,7 @@ import { InvalidValueError, NoActiveRunError, RunEndedError } from "../../core/e
 import type { RetentionOptions } from "../../core/retention.js";
 import type { Run } from "../../core/run.js";
 import { getDefaultRun } from "../../core/tracking.js";
-import type { TfModule } from "./types.js";
+import type { LayersModel, TfModule } from "./types.js";
 
 /**
  * When and how `TrackingCallback` saves checkpoints. Selection and retention follow the shared
@@ -44,6 +44,12 @@ export interface TrackingCallbackOptions {
   /** Save versioned checkpoints; `true` for the defaults (every epoch, keep all). Default: none. */
   checkpoint?: CheckpointOptions | boolean;
   /**
+   * The model to checkpoint and describe. Default: the one tfjs hands to callbacks, which for a
+   * `tf.sequential()` is the functional model inside it (same layers and weights; it reloads as a
+   * `tf.LayersModel`). Pass the Sequential itself to have checkpoints reload as a `Sequential`.
+   */
+  model?: LayersModel;
+  /**
    * The TensorFlow.js module the model is built with. Default: an already loaded, else the first
    * installed of `@tensorflow/tfjs-node-gpu`, `@tensorflow/tfjs-node`, `@tensorflow/tfjs`.
    * Pass it when the program may hold several copies of tfjs.
@@ -54,6 +60,7 @@ export interface TrackingCallbackOptions {
 /** Options checked once, with every default applied. */
 export interface ResolvedOptions {
   run: Run;
+  model?: LayersModel;
   /** Log batch metrics every this many batches; 0 = epoch metrics only. */
   batchEvery: number;
   checkpoint?: {
@@ -85,7 +92,10 @@ export function resolveOptions(opts: TrackingCallbackOptions): ResolvedOptions {
   else if (positiveInt(logEvery)) batchEvery = logEvery;
   else throw new InvalidValueError(`TrackingCallback: logEvery must be "epoch", "batch" or a positive integer (got ${JSON.stringify(logEvery)}).`, logEvery);
 
-  const resolved: ResolvedOptions = { run, batchEvery };
+  if (opts.model !== undefined && (opts.model === null || typeof (opts.model as { save?: unknown }).save !== "function")) {
+    throw new InvalidValueError("TrackingCallback: `model` must be a tfjs LayersModel (the model you call fit on).", opts.model);
+  }
+  const resolved: ResolvedOptions = { run, batchEvery, ...(opts.model !== undefined && { model: opts.model }) };
   const c = opts.checkpoint === true ? {} : opts.checkpoint;
   if (c === undefined || c === false) return resolved;
   if (c === null || typeof c !== "object") {

@@ -23,6 +23,8 @@ export class TfjsTracker {
   readonly errors: RunWriteError[] = [];
   readonly checkpoints: CheckpointManager | undefined;
   model: LayersModel | undefined;
+  /** The model given in the options, which wins over the one tfjs hands to `setModel`. */
+  readonly explicitModel: LayersModel | undefined;
   /** The epoch tfjs is in (for checkpoints taken every N batches). */
   epoch = 0;
   private readonly batchEvery: number;
@@ -37,6 +39,7 @@ export class TfjsTracker {
     opts: ResolvedOptions,
   ) {
     this.run = opts.run;
+    this.explicitModel = opts.model;
     this.batchEvery = opts.batchEvery;
     this.saveEveryBatches = opts.checkpoint?.everyBatches ?? 0;
     this.includeOptimizer = opts.checkpoint?.includeOptimizer ?? false;
@@ -143,9 +146,9 @@ export class TfjsTracker {
     await saveLayersModel(model, dir, state);
   }
 
-  /** Parameters once (`layers`, `optimizer`, `loss`, `batch_size`, `epochs`) and `outputs/model_summary.txt`. */
+  /** Parameters once (`layers` — input layers not counted —, `optimizer`, `loss`, `batch_size`, `epochs`) and `outputs/model_summary.txt`. */
   private async describe(model: LayersModel, params: FitParams): Promise<void> {
-    const inputs: Record<string, unknown> = { layers: model.layers.length };
+    const inputs: Record<string, unknown> = { layers: model.layers.filter((l) => l.getClassName() !== "InputLayer").length };
     if (model.optimizer != null) inputs.optimizer = model.optimizer.getClassName();
     const loss = lossName(model.loss);
     if (loss !== undefined) inputs.loss = loss;

@@ -199,20 +199,16 @@
     entry.box.dataset.x = state.x;
   }
 
+  let metricsGen = 0;
+
+  /** Fetches every selected run's series, then swaps the charts in at once; a newer call wins. */
   async function renderMetrics() {
-    const container = $("#metric-charts");
+    const gen = ++metricsGen;
     const runIds = state.runs.map((r) => r.id).filter((id) => state.selected.has(id));
     const details = await Promise.all(runIds.map(detail));
     const names = [...new Set(details.flatMap((d) => d.streams.filter((s) => s.kind === "metric").map((s) => s.name)))].sort();
-    for (const entry of state.metrics.values()) if (entry.chart) entry.chart.destroy();
-    state.metrics.clear();
-    container.textContent = "";
-    if (!runIds.length) container.append(el("p", { class: "empty", text: "Tick a run to see its metrics." }));
-    else if (!names.length) container.append(el("p", { class: "empty", text: "No metrics logged." }));
-    await Promise.all(
+    const fetched = await Promise.all(
       names.map(async (name) => {
-        const box = el("div", { class: "card metric-card", dataset: { metric: name } }, el("h4", { text: name }), el("div", { class: "chart" }));
-        container.append(box);
         const withName = runIds.filter((id, i) => details[i].streams.some((s) => s.kind === "metric" && s.name === name));
         const parts = await Promise.all(
           withName.map(async (runId) => ({
@@ -220,14 +216,25 @@
             s: await api("/api/runs/" + enc(runId) + "/metrics/" + enc(name) + "?x=" + state.x + "&points=" + POINTS),
           })),
         );
-        state.metrics.set(name, { box: box, parts: parts, chart: null });
-        drawMetric(name);
+        return { name: name, parts: parts };
       }),
     );
-    // keep the cards in name order whatever order the fetches finished in
-    for (const name of names) container.append(state.metrics.get(name).box);
+    if (gen !== metricsGen) return;
+    const container = $("#metric-charts");
+    for (const entry of state.metrics.values()) if (entry.chart) entry.chart.destroy();
+    state.metrics.clear();
+    container.textContent = "";
+    if (!runIds.length) container.append(el("p", { class: "empty", text: "Tick a run to see its metrics." }));
+    else if (!names.length) container.append(el("p", { class: "empty", text: "No metrics logged." }));
+    for (const { name, parts } of fetched) {
+      const box = el("div", { class: "card metric-card", dataset: { metric: name } }, el("h4", { text: name }), el("div", { class: "chart" }));
+      container.append(box);
+      state.metrics.set(name, { box: box, parts: parts, chart: null });
+      drawMetric(name);
+    }
     state.renders++;
     document.body.dataset.renders = String(state.renders);
+    document.body.dataset.compared = runIds.join(",");
   }
 
   // ---------- one run ----------
@@ -310,7 +317,10 @@
   }
 
   function curveTitle(v) {
-    return v.kind + (v.annotation ? " · " + (v.kind === "roc" ? "AUC " : "") + v.annotation : "");
+    if (!v.annotation) return v.kind;
+    const a = String(v.annotation).trim();
+    const shown = a !== "" && Number.isFinite(Number(a)) ? fmtNum(Number(a)) : a;
+    return v.kind + " · " + (v.kind === "roc" ? "AUC " : "") + shown;
   }
 
   function curveChart(holder, row, color) {
@@ -348,15 +358,13 @@
     return () => go(i);
   }
 
-  async function renderCurves(runId, streams) {
+  function renderCurves(runId, streams) {
     const body = $("#curves .body");
     for (const c of state.curves.values()) c.destroy();
     state.curves.clear();
     body.textContent = "";
-    const names = streams.filter((s) => s.kind === "curve").map((s) => s.name);
-    if (!names.length) return body.append(el("p", { class: "empty", text: "No curves in this run." }));
-    for (const name of names) {
-      const rows = await api("/api/runs/" + enc(runId) + "/curves/" + enc(name));
+    if (!streams.length) return body.append(el("p", { class: "empty", text: "No curves in this run." }));
+    for (const { name, rows } of streams) {
       if (!rows.length) continue;
       const caption = el("small", { class: "curve-title" });
       const card = el("div", { class: "card curve-card", dataset: { curve: name } }, el("h4", {}, name + " ", caption));
@@ -395,13 +403,11 @@
     return table;
   }
 
-  async function renderConfusions(runId, streams) {
+  function renderConfusions(streams) {
     const body = $("#confusions .body");
     body.textContent = "";
-    const names = streams.filter((s) => s.kind === "confusion").map((s) => s.name);
-    if (!names.length) return body.append(el("p", { class: "empty", text: "No confusion matrices in this run." }));
-    for (const name of names) {
-      const rows = await api("/api/runs/" + enc(runId) + "/confusions/" + enc(name));
+    if (!streams.length) return body.append(el("p", { class: "empty", text: "No confusion matrices in this run." }));
+    for (const { name, rows } of streams) {
       if (!rows.length) continue;
       const card = el("div", { class: "card confusion-card", dataset: { confusion: name } }, el("h4", { text: name }));
       const holder = el("div");
@@ -415,13 +421,11 @@
     }
   }
 
-  async function renderImages(runId, streams) {
+  function renderImages(runId, streams) {
     const body = $("#images .body");
     body.textContent = "";
-    const names = streams.filter((s) => s.kind === "image").map((s) => s.name);
-    if (!names.length) return body.append(el("p", { class: "empty", text: "No images in this run." }));
-    for (const name of names) {
-      const rows = await api("/api/runs/" + enc(runId) + "/images/" + enc(name));
+    if (!streams.length) return body.append(el("p", { class: "empty", text: "No images in this run." }));
+    for (const { name, rows } of streams) {
       if (!rows.length) continue;
       const card = el("div", { class: "card image-box", dataset: { image: name } }, el("h4", { text: name }));
       const img = el("img", { alt: name });
@@ -434,6 +438,12 @@
       card.append(img);
       start();
     }
+  }
+
+  /** Fetches every stream of one kind of a run: [{ name, rows }]. */
+  function fetchStreams(runId, streams, kind, endpoint) {
+    const names = streams.filter((s) => s.kind === kind).map((s) => s.name);
+    return Promise.all(names.map(async (name) => ({ name: name, rows: await api("/api/runs/" + enc(runId) + "/" + endpoint + "/" + enc(name)) })));
   }
 
   function lineageSummary(rec) {
@@ -473,9 +483,12 @@
 
   async function focusRun(runId) {
     state.focus = runId;
+    const current = () => state.focus === runId;
     for (const tr of document.querySelectorAll("#runs-table tr.run-row")) tr.classList.toggle("focused", tr.dataset.run === runId);
     const d = await detail(runId);
+    if (!current()) return;
     const section = $("#run-detail");
+    section.dataset.ready = "0";
     section.hidden = false;
     section.dataset.run = runId;
     $("#run-title").textContent = d.name || d.uuid;
@@ -494,9 +507,17 @@
       ["last metrics", outputs || "–"],
     ];
     for (const [k, v] of facts) info.append(el("dt", { text: k }), el("dd", { text: v }));
-    const models = await api("/api/runs/" + enc(runId) + "/models");
+    const [models, curves, confusions, images] = await Promise.all([
+      api("/api/runs/" + enc(runId) + "/models"),
+      fetchStreams(runId, d.streams, "curve", "curves"),
+      fetchStreams(runId, d.streams, "confusion", "confusions"),
+      fetchStreams(runId, d.streams, "image", "images"),
+    ]);
+    if (!current()) return;
     renderModels(runId, models);
-    await Promise.all([renderCurves(runId, d.streams), renderConfusions(runId, d.streams), renderImages(runId, d.streams)]);
+    renderCurves(runId, curves);
+    renderConfusions(confusions);
+    renderImages(runId, images);
     renderLineage(d.lineage);
     section.dataset.ready = "1";
     document.body.dataset.focus = runId;

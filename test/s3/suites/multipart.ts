@@ -1,0 +1,57 @@
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MD5_METADATA_KEY, syncRun, type S3Store } from "../../../src/core/store/index.js";
+import { syncManifestPath } from "../../../src/core/store/sync.js";
+import { freshBucket, makeRun, md5File, md5Object, recordRequests, testStore, type S3TestEnv } from "../../helpers/s3-env.js";
+
+const MiB = 1024 * 1024;
+
+export function multipartSuite(env: S3TestEnv): void {
+  describe("multipart", () => {
+    let store: S3Store;
+    let bucket: string;
+    let cleanup: () => Promise<void>;
+    let root: string;
+    beforeAll(async () => {
+      store = await testStore(env);
+      ({ bucket, cleanup } = await freshBucket(store, "multipart"));
+      root = await mkdtemp(join(tmpdir(), "runtrail-s3-"));
+    });
+    afterAll(async () => {
+      await cleanup?.();
+      store?.destroy();
+      await rm(root, { recursive: true, force: true });
+    });
+
+    it("a 64 MB checkpoint goes multipart, streamed in 8 MiB parts, with its md5 as metadata", async () => {
+      const { runPath, uuid } = await makeRun(root, { "run.plx.json": "{}", "assets/model/ckpt_64": { random: 64 * MiB } });
+      const log = recordRequests(store);
+      const report = await syncRun(runPath, `s3://${bucket}/mp`, { store });
+      expect(report).toMatchObject({ filesSent: 2, filesMultipart: 1, partsSent: 8, bytesSent: 64 * MiB + 2 });
+      const count = (c: string): number => log.filter((r) => r.command === c).length;
+      expect(count("CreateMultipartUploadCommand")).toBe(1);
+      expect(count("UploadPartCommand")).toBe(8);
+      expect(count("CompleteMultipartUploadCommand")).toBe(1);
+
+      const key = `mp/${uuid}/assets/model/ckpt_64`;
+      const head = await store.client.send(new store.sdk.HeadObjectCommand({ Bucket: bucket, Key: key }));
+      const localMd5 = await md5File(join(runPath, "assets/model/ckpt_64"));
+      expect(head.ETag).toMatch(/^"?[0-9a-f]{32}-8"?$/);
+      expect(head.ContentLength).toBe(64 * MiB);
+      expect(head.Metadata?.[MD5_METADATA_KEY]).toBe(localMd5);
+      expect(await md5Object(store, bucket, key)).toBe(localMd5);
+
+      const manifest = JSON.parse(await readFile(syncManifestPath(runPath, env.endpoint, `s3://${bucket}/mp`), "utf8"));
+      expect(manifest.files["assets/model/ckpt_64"]).toMatchObject({ size: 64 * MiB, md5: localMd5, multipart: true });
+      expect(manifest.files["assets/model/ckpt_64"].etag).toMatch(/-8$/);
+    });
+
+    it("honours partSizeBytes and concurrency", async () => {
+      const { runPath } = await makeRun(root, { "assets/model/ckpt": { random: 21 * MiB } });
+      const report = await syncRun(runPath, `s3://${bucket}/mp2`, { store, partSizeBytes: 5 * MiB, concurrency: 2 });
+      expect(report).toMatchObject({ filesMultipart: 1, partsSent: 5 });
+    });
+  });
+}

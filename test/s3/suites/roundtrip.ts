@@ -1,0 +1,140 @@
+import { mkdtemp, readFile, rm, unlink, utimes, writeFile, appendFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { materializeS3Run, syncRun, type S3Store } from "../../../src/core/store/index.js";
+import { listRunFiles } from "../../../src/core/store/run-files.js";
+import { freshBucket, listKeys, makeRun, recordRequests, testStore, type S3TestEnv } from "../../helpers/s3-env.js";
+
+const MiB = 1024 * 1024;
+
+export function roundTripSuite(env: S3TestEnv): void {
+  describe("sync and read back", () => {
+    let store: S3Store;
+    let bucket: string;
+    let cleanup: () => Promise<void>;
+    let root: string;
+    beforeAll(async () => {
+      store = await testStore(env);
+      ({ bucket, cleanup } = await freshBucket(store, "roundtrip"));
+      root = await mkdtemp(join(tmpdir(), "runtrail-s3-"));
+    });
+    afterAll(async () => {
+      await cleanup?.();
+      store?.destroy();
+      await rm(root, { recursive: true, force: true });
+    });
+
+    const files = {
+      "run.plx.json": JSON.stringify({ name: "rt", status: "running" }),
+      "lineages.plx.json": JSON.stringify([{ name: "loss", kind: "metric", path: "events/metric/loss.plx" }]),
+      "events/metric/loss.plx": "step|timestamp|metric\n1|2024-01-01T00:00:00+00:00|0.5",
+      "events/html/report.plx": '{"step":1,"timestamp":"2024-01-01T00:00:00+00:00","html":"<b>|</b>"}',
+      "assets/image/sample_1.png": { random: 3000 },
+      "outputs/model/weights.bin": { random: 12 * MiB },
+      "outputs/empty.txt": "",
+      "outputs/dir with space/ü-ñ.txt": "unicode name",
+      ".runtrail/staging/half-written.bin": "never synced",
+    };
+
+    it("a run folder synced and read back byte for byte", async () => {
+      const { runPath, uuid } = await makeRun(root, files);
+      const { files: local } = await listRunFiles(runPath);
+      const total = local.reduce((n, f) => n + f.size, 0);
+      const report = await syncRun(runPath, `s3://${bucket}/team-a`, { store });
+      expect(report).toMatchObject({ filesSent: 8, bytesSent: total, filesSkipped: 0, filesMultipart: 1, filesChangedDuringSync: 0 });
+      expect(report.uri).toBe(`s3://${bucket}/team-a/${uuid}`);
+      const expected = Object.keys(files).filter((rel) => !rel.startsWith(".runtrail/")).map((rel) => `team-a/${uuid}/${rel}`);
+      expect(await listKeys(store, bucket)).toEqual(expected.sort());
+
+      const cacheRoot = join(root, "cache");
+      const back = await materializeS3Run(`s3://${bucket}/team-a/${uuid}`, { store, cacheRoot });
+      expect(back).toBe(join(cacheRoot, bucket, "team-a", uuid));
+      for (const f of local) expect((await readFile(join(back, f.rel))).equals(await readFile(f.abs)), f.rel).toBe(true);
+      const { files: cached } = await listRunFiles(back);
+      expect(cached.map((f) => f.rel)).toEqual(local.map((f) => f.rel));
+    });
+
+    it("reads into <tmpdir>/runtrail-cache/<bucket>/<prefix>/<uuid> by default", async () => {
+      const { runPath, uuid } = await makeRun(root, { "run.plx.json": "{}", "events/metric/a.plx": "step|timestamp|metric" });
+      await syncRun(runPath, `s3://${bucket}/deep/er`, { store });
+      const back = await materializeS3Run(`s3://${bucket}/deep/er/${uuid}`, { store });
+      try {
+        expect(back).toBe(join(tmpdir(), "runtrail-cache", bucket, "deep", "er", uuid));
+        expect(await readFile(join(back, "events/metric/a.plx"), "utf8")).toBe("step|timestamp|metric");
+      } finally {
+        await rm(join(tmpdir(), "runtrail-cache", bucket), { recursive: true, force: true });
+      }
+    });
+
+    it("a second sync of an unchanged run sends 0 bytes; a touched but unchanged file too", async () => {
+      const { runPath } = await makeRun(root, files);
+      await syncRun(runPath, `s3://${bucket}/again`, { store });
+      const log = recordRequests(store);
+      const second = await syncRun(runPath, `s3://${bucket}/again`, { store });
+      expect(second).toMatchObject({ filesSent: 0, bytesSent: 0, filesSkipped: 8 });
+      const later = new Date(Date.now() + 5000);
+      await utimes(join(runPath, "outputs/model/weights.bin"), later, later);
+      const third = await syncRun(runPath, `s3://${bucket}/again`, { store });
+      expect(third).toMatchObject({ filesSent: 0, bytesSent: 0, filesSkipped: 8 });
+      const uploads = log.filter((r) => /^(PutObject|UploadPart|CreateMultipartUpload)Command$/.test(r.command));
+      expect(uploads).toEqual([]);
+    });
+
+    it("a grown event file is sent again, alone; lineage and run metadata go last", async () => {
+      const { runPath, uuid } = await makeRun(root, files);
+      await syncRun(runPath, `s3://${bucket}/grow`, { store });
+      const row = "\n2|2024-01-01T00:00:01+00:00|0.25";
+      await appendFile(join(runPath, "events/metric/loss.plx"), row);
+      const log = recordRequests(store);
+      const report = await syncRun(runPath, `s3://${bucket}/grow`, { store });
+      expect(report).toMatchObject({ filesSent: 1, filesSkipped: 7 });
+      expect(log.filter((r) => r.command === "PutObjectCommand").map((r) => r.key)).toEqual([`grow/${uuid}/events/metric/loss.plx`]);
+      const back = await materializeS3Run(`s3://${bucket}/grow/${uuid}`, { store, cacheRoot: join(root, "cache") });
+      expect(await readFile(join(back, "events/metric/loss.plx"), "utf8")).toBe(`${files["events/metric/loss.plx"]}${row}`);
+
+      await writeFile(join(runPath, "lineages.plx.json"), "[]");
+      await writeFile(join(runPath, "run.plx.json"), '{"status":"succeeded"}');
+      await writeFile(join(runPath, "assets/image/sample_2.png"), "new image");
+      await writeFile(join(runPath, "outputs/model/weights.bin"), Buffer.alloc(9 * MiB, 7));
+      log.length = 0;
+      await syncRun(runPath, `s3://${bucket}/grow`, { store });
+      const order = log.filter((r) => /^(PutObject|CreateMultipartUpload)Command$/.test(r.command)).map((r) => r.key!.split(`${uuid}/`)[1]);
+      expect(order.slice(-2)).toEqual(["lineages.plx.json", "run.plx.json"]);
+      expect(new Set(order)).toEqual(new Set(["assets/image/sample_2.png", "outputs/model/weights.bin", "lineages.plx.json", "run.plx.json"]));
+    });
+
+    it("a file deleted locally is deleted remotely (deleteRemoved: false keeps it), and from the reader's cache", async () => {
+      const { runPath, uuid } = await makeRun(root, { "run.plx.json": "{}", "assets/model/m_1.bin": "one", "assets/model/m_2.bin": "two" });
+      await syncRun(runPath, `s3://${bucket}/prune`, { store });
+      const cacheRoot = join(root, "cache-prune");
+      const back = await materializeS3Run(`s3://${bucket}/prune/${uuid}`, { store, cacheRoot });
+      await unlink(join(runPath, "assets/model/m_1.bin"));
+      const kept = await syncRun(runPath, `s3://${bucket}/prune`, { store, deleteRemoved: false });
+      expect(kept.filesDeleted).toBe(0);
+      expect(await listKeys(store, bucket, `prune/${uuid}/assets`)).toHaveLength(2);
+      const pruned = await syncRun(runPath, `s3://${bucket}/prune`, { store });
+      expect(pruned.filesDeleted).toBe(1);
+      expect(await listKeys(store, bucket, `prune/${uuid}/assets`)).toEqual([`prune/${uuid}/assets/model/m_2.bin`]);
+      await materializeS3Run(`s3://${bucket}/prune/${uuid}`, { store, cacheRoot });
+      expect((await listRunFiles(back)).files.map((f) => f.rel)).toEqual(["assets/model/m_2.bin", "run.plx.json"]);
+    });
+
+    it("the reader downloads only what changed", async () => {
+      const { runPath, uuid } = await makeRun(root, files);
+      await syncRun(runPath, `s3://${bucket}/reader`, { store });
+      const cacheRoot = join(root, "cache-reader");
+      const uri = `s3://${bucket}/reader/${uuid}`;
+      await materializeS3Run(uri, { store, cacheRoot });
+      const log = recordRequests(store);
+      await materializeS3Run(uri, { store, cacheRoot });
+      const gets = (): Array<string | undefined> => log.filter((r) => r.command === "GetObjectCommand").map((r) => r.key!.split(`${uuid}/`)[1]);
+      expect(gets().sort()).toEqual(["lineages.plx.json", "run.plx.json"]); // metadata is always re-read
+      await appendFile(join(runPath, "events/metric/loss.plx"), "\n3|2024-01-01T00:00:02+00:00|0.1");
+      await syncRun(runPath, `s3://${bucket}/reader`, { store });
+      log.length = 0;
+      await materializeS3Run(uri, { store, cacheRoot });
+      expect(gets().sort()).toEqual(["events/metric/loss.plx", "lineages.plx.json", "run.plx.json"]);
+    });
+  });
+}

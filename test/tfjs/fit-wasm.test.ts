@@ -1,0 +1,3 @@
+import { describeFitSuite } from "./scenarios.js";
+
+describeFitSuite("wasm");
