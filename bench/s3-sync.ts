@@ -4,26 +4,62 @@
  * the same client, part size and queue size. Reports the median of repeats and the ratio
  * (DESIGN.md §5 target: ≥ 0.9; the median of per-repeat ratios), and checks that a re-sync of the unchanged run sends 0 bytes.
  *
- *   RUNTRAIL_S3_ENDPOINT=http://127.0.0.1:7480 AWS_ACCESS_KEY_ID=… AWS_SECRET_ACCESS_KEY=… \
- *     node --import tsx bench/s3-sync.ts          (BENCH_REPEATS=5 by default)
+ *   node --import tsx bench/s3-sync.ts          (BENCH_REPEATS=5 by default)
+ * Uses RUNTRAIL_S3_ENDPOINT + AWS keys, else the local gateway's .ceph-state/s3-env.json.
  */
 import { randomBytes } from "node:crypto";
-import { createReadStream } from "node:fs";
+import { createReadStream, existsSync, readFileSync } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
-import { cpus, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createS3Store, syncRun, type S3Store } from "../src/core/store/index.js";
 import { listRunFiles } from "../src/core/store/run-files.js";
+import { machineLine, median, type BenchResult } from "./machine.js";
 
 const MiB = 1024 * 1024;
 const PART_SIZE = 8 * MiB;
 const QUEUE_SIZE = 4;
 
-/** Runs the benchmark; returns the sync/bare throughput ratio, or undefined when skipped. */
-export async function benchS3Sync(repeats = Number(process.env.BENCH_REPEATS ?? 5)): Promise<number | undefined> {
-  const cpu = cpus();
-  console.log(`machine: ${cpu[0]?.model ?? "?"}, ${cpu.length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, node ${process.version}`);
+/** For `npm run bench` (bench/run.ts): the two S3 rows, or undefined when no endpoint is configured. */
+export async function runS3SyncBench(): Promise<BenchResult[] | undefined> {
+  const r = await benchS3Sync();
+  if (!r) return undefined;
+  return [
+    {
+      name: "S3 sync vs bare lib-storage Upload (throughput)",
+      figure: `${r.ratio.toFixed(3)}×`,
+      ratio: r.ratio,
+      target: "≥ 0.9×",
+      met: r.ratio >= 0.9,
+      details: `sync ${r.syncMiBs.toFixed(1)} MiB/s, bare ${r.bareMiBs.toFixed(1)} MiB/s (medians of ${r.repeats}), ${r.runMiB.toFixed(0)} MiB run`,
+    },
+    {
+      name: "S3 re-sync of an unchanged run",
+      figure: `${r.resyncBytes} bytes`,
+      ratio: r.resyncBytes,
+      target: "0 bytes",
+      met: r.resyncBytes === 0,
+      details: `${r.resyncMs.toFixed(0)} ms`,
+    },
+  ];
+}
+
+/** What {@link benchS3Sync} measured. */
+export interface S3SyncBench {
+  /** Median of per-repeat sync/bare throughput ratios. */
+  ratio: number;
+  syncMiBs: number;
+  bareMiBs: number;
+  repeats: number;
+  runMiB: number;
+  resyncBytes: number;
+  resyncMs: number;
+}
+
+/** Runs the benchmark and prints it; undefined when skipped. */
+export async function benchS3Sync(repeats = Number(process.env.BENCH_REPEATS ?? 5)): Promise<S3SyncBench | undefined> {
+  console.log(`machine: ${machineLine()}`);
+  if (!process.env.RUNTRAIL_S3_ENDPOINT && !process.env.AWS_ENDPOINT_URL_S3) loadLocalGatewayEnv();
   if (!process.env.RUNTRAIL_S3_ENDPOINT && !process.env.AWS_ENDPOINT_URL_S3) {
     console.log("s3-sync bench skipped: RUNTRAIL_S3_ENDPOINT not set; run scripts/ceph-rgw-start.sh and export the variables it prints");
     return undefined;
@@ -79,7 +115,7 @@ export async function benchS3Sync(repeats = Number(process.env.BENCH_REPEATS ?? 
       `re-sync of the unchanged run: ${resync.bytesSent} bytes sent, ${resync.filesSkipped} files skipped, ${resync.durationMs.toFixed(0)} ms ` +
         `(first sync ${resync0.durationMs.toFixed(0)} ms): ${resync.bytesSent === 0 ? "PASS" : "FAIL"}`,
     );
-    return ratio;
+    return { ratio, syncMiBs: sync, bareMiBs: bare, repeats, runMiB: totalBytes / MiB, resyncBytes: resync.bytesSent, resyncMs: resync.durationMs };
   } finally {
     await emptyPrefix(store, bucket, "").catch(() => undefined);
     await store.client.send(new store.sdk.DeleteBucketCommand({ Bucket: bucket })).catch(() => undefined);
@@ -124,10 +160,15 @@ async function emptyPrefix(store: S3Store, bucket: string, prefix: string): Prom
   }
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+/** The test gateway's address and keys, as written by scripts/ceph-rgw-start.sh. */
+function loadLocalGatewayEnv(): void {
+  const file = join(process.env.CEPH_STATE_DIR ?? ".ceph-state", "s3-env.json");
+  if (!existsSync(file)) return;
+  const env = JSON.parse(readFileSync(file, "utf8")) as Record<string, string>;
+  process.env.RUNTRAIL_S3_ENDPOINT = env.endpoint;
+  process.env.AWS_ACCESS_KEY_ID = env.accessKeyId;
+  process.env.AWS_SECRET_ACCESS_KEY = env.secretAccessKey;
+  process.env.AWS_REGION = env.region;
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

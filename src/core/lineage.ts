@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from "node:fs";
-import { CorruptRunError } from "./errors.js";
+import { CorruptRunError, RunWriteError } from "./errors.js";
 import { writeFileAtomicSync } from "./fsutil.js";
 import { compactJson } from "./events/pyformat.js";
+import { runLockPath, withRunLock } from "./run-lock.js";
 
 /** Polyaxon's `V1RunArtifact` (fields in declaration order, which is also the JSON key order). */
 export interface V1RunArtifact {
@@ -30,21 +31,20 @@ function ordered(rec: V1RunArtifact): V1RunArtifact {
  * name: logging the same again updates it, while the same name under another kind, or a
  * reference named like an event stream, is a separate record (Polyaxon's offline cache would
  * silently replace it). The file is rewritten atomically on every change.
+ *
+ * Several processes may share a run: each write happens under the run's lock and merges by
+ * key — the records this process changed since its last write replace theirs, every other
+ * record is taken from the file — so no process drops another's records.
  */
 export class LineageStore {
   private readonly records = new Map<string, V1RunArtifact>();
+  /** Keys upserted since the last write. */
+  private readonly dirty = new Set<string>();
+  private readonly lock: string;
 
   constructor(private readonly file: string) {
-    if (existsSync(file)) {
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(readFileSync(file, "utf8"));
-      } catch (err) {
-        throw new CorruptRunError(`${file} is not valid JSON; restore it or remove it to start the lineage afresh.`, file, err);
-      }
-      if (!Array.isArray(parsed)) throw new CorruptRunError(`${file} must hold a JSON array of lineage records.`, file);
-      for (const rec of parsed as V1RunArtifact[]) this.records.set(keyOf(rec), rec);
-    }
+    this.lock = runLockPath(file);
+    for (const [k, rec] of readLineage(file) ?? []) this.records.set(k, rec);
   }
 
   /** The record of the event stream `events/<kind>/<name>.plx` (kind `system` for resources). */
@@ -67,14 +67,60 @@ export class LineageStore {
 
   /** Adds or replaces the record with the same (kind, name) and persists. */
   upsert(rec: V1RunArtifact, persist = true): void {
-    this.records.set(keyOf(rec), ordered(rec));
+    const k = keyOf(rec);
+    this.records.set(k, ordered(rec));
+    this.dirty.add(k);
     if (persist) this.persist();
   }
 
   persist(): void {
-    if (this.records.size === 0) return; // Polyaxon only writes a non-empty lineage file.
-    writeFileAtomicSync(this.file, compactJson(this.list()));
+    this.update(() => undefined);
   }
+
+  /**
+   * Under the run's lock: takes in the records other processes wrote, runs `change` (whose
+   * `upsert(…, false)` calls are written with the rest), and writes the merged file.
+   * @throws RunWriteError
+   */
+  update(change: () => void): void {
+    withRunLock(this.lock, () => {
+      const onDisk = readLineage(this.file, true);
+      if (onDisk) {
+        const merged = new Map<string, V1RunArtifact>();
+        for (const [k, rec] of onDisk) merged.set(k, this.dirty.has(k) ? this.records.get(k)! : rec);
+        for (const [k, rec] of this.records) if (!merged.has(k)) merged.set(k, rec);
+        this.records.clear();
+        for (const [k, rec] of merged) this.records.set(k, rec);
+      }
+      change();
+      if (this.records.size === 0) return; // Polyaxon only writes a non-empty lineage file.
+      try {
+        writeFileAtomicSync(this.file, compactJson(this.list()));
+      } catch (err) {
+        throw new RunWriteError(`could not write ${this.file}: ${(err as Error).message}`, this.file, err);
+      }
+      this.dirty.clear();
+    });
+  }
+}
+
+/** The records of a lineage file by key; undefined when there is none (or, with `lenient`, when it cannot be read). */
+function readLineage(file: string, lenient = false): Map<string, V1RunArtifact> | undefined {
+  if (!existsSync(file)) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, "utf8"));
+  } catch (err) {
+    if (lenient) return undefined; // our own complete copy replaces it
+    throw new CorruptRunError(`${file} is not valid JSON; restore it or remove it to start the lineage afresh.`, file, err);
+  }
+  if (!Array.isArray(parsed)) {
+    if (lenient) return undefined;
+    throw new CorruptRunError(`${file} must hold a JSON array of lineage records.`, file);
+  }
+  const out = new Map<string, V1RunArtifact>();
+  for (const rec of parsed as V1RunArtifact[]) out.set(keyOf(rec), rec);
+  return out;
 }
 
 function key(stream: boolean, kind: string | undefined, name: string | undefined): string {

@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from "node:fs";
-import { CorruptRunError } from "./errors.js";
+import { CorruptRunError, RunWriteError } from "./errors.js";
 import { writeFileAtomicSync } from "./fsutil.js";
 import { compactJson, pyIsoTimestamp } from "./events/pyformat.js";
+import { runLockPath, withRunLock } from "./run-lock.js";
 
 export type RunStatus = "created" | "running" | "succeeded" | "failed" | "stopped";
 
@@ -47,21 +48,31 @@ const MESSAGES: Record<RunStatus, string> = {
   stopped: "Operation is stopped",
 };
 
-/** Reads, updates and atomically rewrites `run.plx.json`. */
+/**
+ * Reads, updates and atomically rewrites `run.plx.json`. Processes sharing a run write under the
+ * run's lock with a three-way merge: what this process changed since its last read or write
+ * (keys of `inputs`, `outputs`, `meta_info`, new status conditions, other fields) is applied to
+ * the file as it is now, so no process drops another's values.
+ */
 export class RunMetaStore {
   readonly meta: RunMeta;
   readonly resumed: boolean;
+  /** The file's content as of our last read or write: what our changes are measured against. */
+  private base: Record<string, unknown> = {};
+  private readonly lock: string;
 
   constructor(
     private readonly file: string,
     init: { uuid: string; name?: string; project?: string; description?: string; tags?: string[] },
   ) {
+    this.lock = runLockPath(file);
     if (existsSync(file)) {
       try {
         this.meta = JSON.parse(readFileSync(file, "utf8")) as RunMeta;
       } catch (err) {
         throw new CorruptRunError(`${file} is not valid JSON; the run's metadata cannot be resumed.`, file, err);
       }
+      this.base = structuredClone(this.meta) as unknown as Record<string, unknown>;
       this.meta.meta_info ??= {};
       this.meta.inputs ??= {};
       this.meta.outputs ??= {};
@@ -118,7 +129,13 @@ export class RunMetaStore {
         this.meta.duration = Math.round((Date.parse(now) - Date.parse(this.meta.started_at)) / 10) / 100;
       }
     }
-    if (persist) this.persist();
+    if (!persist) return;
+    try {
+      this.persist();
+    } catch (err) {
+      this.meta.status_conditions.pop(); // end() may be retried: do not record the condition twice
+      throw err;
+    }
   }
 
   /** Sets `meta_info[key] = true` once (has_metrics, has_model, has_events…). */
@@ -128,7 +145,57 @@ export class RunMetaStore {
     return true;
   }
 
+  /** @throws RunWriteError */
   persist(): void {
-    writeFileAtomicSync(this.file, compactJson(this.meta));
+    withRunLock(this.lock, () => {
+      const theirs = readJson(this.file);
+      const merged = theirs ? merge3(this.base, this.meta as unknown as Record<string, unknown>, theirs) : { ...this.meta };
+      try {
+        writeFileAtomicSync(this.file, compactJson(merged));
+      } catch (err) {
+        throw new RunWriteError(`could not write ${this.file}: ${(err as Error).message}`, this.file, err);
+      }
+      const live = this.meta as unknown as Record<string, unknown>;
+      for (const k of Object.keys(live)) if (!(k in merged)) delete live[k];
+      Object.assign(live, merged);
+      this.base = structuredClone(merged);
+    });
   }
+}
+
+function readJson(file: string): Record<string, unknown> | undefined {
+  try {
+    const v = JSON.parse(readFileSync(file, "utf8")) as unknown;
+    return v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined; // missing (or unreadable: our complete copy replaces it)
+  }
+}
+
+const same = (a: unknown, b: unknown): boolean => compactJson(a) === compactJson(b);
+const DICTS = new Set(["meta_info", "inputs", "outputs"]);
+
+/** `theirs` plus what `ours` changed relative to `base`: per key in the dict fields, appended status conditions, whole values elsewhere. */
+function merge3(base: Record<string, unknown>, ours: Record<string, unknown>, theirs: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...theirs };
+  for (const k of new Set([...Object.keys(ours), ...Object.keys(base)])) {
+    if (DICTS.has(k)) {
+      const b = (base[k] ?? {}) as Record<string, unknown>;
+      const o = (ours[k] ?? {}) as Record<string, unknown>;
+      const d: Record<string, unknown> = { ...((theirs[k] ?? {}) as Record<string, unknown>) };
+      for (const kk of new Set([...Object.keys(o), ...Object.keys(b)])) {
+        if (same(o[kk], b[kk])) continue;
+        if (kk in o) d[kk] = o[kk];
+        else delete d[kk];
+      }
+      out[k] = d;
+    } else if (k === "status_conditions") {
+      const added = ((ours[k] ?? []) as unknown[]).slice(((base[k] ?? []) as unknown[]).length);
+      out[k] = [...((theirs[k] ?? []) as unknown[]), ...added];
+    } else if (!same(ours[k], base[k])) {
+      if (k in ours && ours[k] !== undefined) out[k] = ours[k];
+      else delete out[k];
+    }
+  }
+  return out;
 }

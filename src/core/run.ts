@@ -446,19 +446,23 @@ export class Run {
   }
 
   private finalize(status: "succeeded" | "failed" | "stopped", reason: string): void {
+    // A failure (disk full, read-only folder) leaves the run live with its rows still buffered,
+    // so end() can be called again once the disk is fixed (and the exit hook tries once more).
+    this.writer.flushSync();
+    this.summarizeEvents();
+    this.metaStore.setStatus(status, reason);
     this.ended = true;
     if (this.exitParticipant) unregisterExitParticipant(this.exitParticipant);
-    try {
-      this.writer.flushSync();
-      this.summarizeEvents();
-      this.metaStore.setStatus(status, reason);
-    } finally {
-      this.writer.close();
-    }
+    this.writer.close();
   }
 
   /** One lineage record per event file (Polyaxon's `_sync_events_summaries`), last metric values into outputs. */
   private summarizeEvents(): void {
+    // Under the run's lock, on the lineage as other processes left it (their versioned-stream keys are kept).
+    this.lineage.update(() => this.summarizeEventsLocked());
+  }
+
+  private summarizeEventsLocked(): void {
     for (const dir of EVENT_DIRS) {
       const base = join(this.artifactsPath, dir);
       if (!existsSync(base)) continue;
@@ -484,7 +488,6 @@ export class Run {
         }
       }
     }
-    this.lineage.persist();
   }
 
   private assertLive(method: string): void {

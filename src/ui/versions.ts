@@ -12,8 +12,13 @@ export interface ModelVersion {
   framework: string | null;
   /** Run-relative path of the asset (`assets/model/model_3`). */
   path: string;
-  /** The caller's summary of this version (the row's `spec`: metrics, an ONNX signature…). */
-  metrics: Record<string, unknown>;
+  /**
+   * The version's metrics: `spec.metrics` when the row has it (checkpoint hook, tfjs callback),
+   * else the numeric entries of `spec` (a plain `logModel` summary).
+   */
+  metrics: Record<string, number>;
+  /** The row's whole `spec` (the caller's summary: an ONNX signature, opsets, …). */
+  spec: Record<string, unknown>;
   /** Bytes on disk (a folder's files summed); null when retention removed it. */
   size: number | null;
   exists: boolean;
@@ -43,6 +48,20 @@ export interface ImageVersion {
 
 function record(obj: unknown): Record<string, unknown> {
   return obj && typeof obj === "object" && !Array.isArray(obj) ? (obj as Record<string, unknown>) : {};
+}
+
+/** Keys of a spec that describe the file rather than measure the model. */
+const NOT_METRICS = new Set(["step", "sizeBytes", "irVersion", "modelVersion"]);
+
+/** The metrics of a version from its row's `spec` (see {@link ModelVersion.metrics}). */
+export function specMetrics(spec: Record<string, unknown>): Record<string, number> {
+  const nested = record(spec.metrics);
+  const source = Object.keys(nested).length ? nested : spec;
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(source)) {
+    if (typeof v === "number" && (source === nested || !NOT_METRICS.has(k))) out[k] = v;
+  }
+  return out;
 }
 
 function num(v: unknown): number | null {
@@ -87,7 +106,8 @@ export async function modelStream(jail: RootJail, runDir: string, name: string, 
       timestamp: r.timestamp.toISOString(),
       framework: typeof v.framework === "string" ? v.framework : null,
       path,
-      metrics: record(v.spec),
+      metrics: specMetrics(record(v.spec)),
+      spec: record(v.spec),
       size,
       exists: size !== null,
       best: bestStep !== null && r.step === bestStep,

@@ -11,12 +11,12 @@ describe("runtrail/checkpoint types", () => {
         framework: "custom",
         every: { steps: 1 },
         background: true,
-        snapshot: (step) => ({ step, weights: new Float32Array(2) }),
+        snapshot: (step) => ({ step, weights: [0, 0] }),
         save: async (_dir, _step, snap) => {
-          expectTypeOf(snap).toEqualTypeOf<{ step: number; weights: Float32Array }>();
+          expectTypeOf(snap).toEqualTypeOf<{ step: number; weights: number[] }>();
         },
       });
-    expectTypeOf(make).returns.toEqualTypeOf<CheckpointHook<{ step: number; weights: Float32Array }>>();
+    expectTypeOf(make).returns.toEqualTypeOf<CheckpointHook<{ step: number; weights: number[] }>>();
   });
 
   it("without snapshot, save takes (dir, step); the getters return CheckpointInfo | undefined", () => {

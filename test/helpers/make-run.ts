@@ -1,7 +1,9 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { pyFloatRepr, pyTimestamp } from "../../src/core/events/pyformat.js";
+import { CheckpointHook } from "../../src/adapters/checkpoint.js";
 import { init } from "../../src/index.js";
 import { makePng } from "./png.js";
 
@@ -17,7 +19,7 @@ export interface TrainingRunInfo {
   acc: number[];
   /** Every checkpoint step logged, and its metrics. */
   modelSteps: number[];
-  modelSpec: Map<number, { val_loss: number; acc: number }>;
+  modelSpec: Map<number, { val_loss: number; val_acc: number }>;
   /** Checkpoints still on disk after the fixture's retention (best + last two). */
   keptSteps: number[];
   bestStep: number;
@@ -41,10 +43,10 @@ export interface TrainingRunSpec {
 }
 
 /**
- * Writes a realistic training run through the real tracking API (`init` + `log*`): loss/acc/
- * val_loss per epoch, a versioned ONNX-like model every 10 epochs with its metrics, best and
- * kept versions selected the way the checkpoint policies do, ROC/PR/custom curves, confusion
- * matrices, images by step, an input data reference and a final exported model.
+ * Writes a realistic training run through the real API (`init`, `log*`, `CheckpointHook`):
+ * loss/acc per epoch, val_loss/val_acc and a checkpoint every 10 epochs through the hook (best
+ * by val_loss and the last two kept), ROC/PR/custom curves, confusion matrices, images by
+ * step, an input data reference and a final exported model.
  */
 export async function makeTrainingRun(offlineRoot: string, spec: TrainingRunSpec): Promise<TrainingRunInfo> {
   const epochs = spec.epochs ?? 50;
@@ -69,6 +71,18 @@ export async function makeTrainingRun(offlineRoot: string, spec: TrainingRunSpec
   };
   try {
     await run.logArtifactRef({ path: "s3://datasets/mnist/train.csv", kind: "data", name: "train-data", isInput: true, hash: "0a1b2c3d4e5f" });
+    // Checkpoints through the real hook: every 10 steps, ranked by val_loss, keeping the best
+    // one and the last two (the others are removed from disk, their rows stay).
+    const hook = new CheckpointHook({
+      run,
+      name: "model",
+      framework: "onnx",
+      every: { steps: 10 },
+      monitor: "val_loss",
+      keepBest: 1,
+      keepLast: 2,
+      save: async (dir, step) => writeFile(join(dir, "model.onnx"), Buffer.alloc(1000 * step, step)),
+    });
     for (let step = 1; step <= epochs; step++) {
       const loss = scale * (2 / (1 + step / 5)) + 0.02 * Math.sin(step);
       const acc = Math.min(0.99, 1 - loss / (2 * scale) + 0.005 * Math.cos(step));
@@ -76,16 +90,13 @@ export async function makeTrainingRun(offlineRoot: string, spec: TrainingRunSpec
       const timestamp = t0 + step * 1000;
       run.logMetric("loss", loss, { step, timestamp });
       run.logMetric("acc", acc, { step, timestamp });
-      run.logMetric("val_loss", valLoss, { step, timestamp });
       info.loss.push(loss);
       info.acc.push(acc);
+      const valAcc = acc - 0.01;
+      await hook.step(step, { val_loss: valLoss, val_acc: valAcc }); // logs both at this step
       if (step % 10 === 0) {
-        const src = join(scratch, `model_${step}.onnx`);
-        writeFileSync(src, Buffer.alloc(1000 * step, step));
-        const metrics = { val_loss: valLoss, acc };
-        await run.logModel({ path: src, name: "model", framework: "onnx", step, summary: metrics });
         info.modelSteps.push(step);
-        info.modelSpec.set(step, metrics);
+        info.modelSpec.set(step, { val_loss: valLoss, val_acc: valAcc });
       }
       if (step === 10 || step === 30 || step === 50) {
         const shade = Math.round((255 * step) / 50);
@@ -104,16 +115,9 @@ export async function makeTrainingRun(offlineRoot: string, spec: TrainingRunSpec
         }
       }
     }
-    // Retention as the checkpoint policies do it: keep the best and the last two, record the selection.
-    const bestStep = info.modelSteps.reduce((b, s) => (info.modelSpec.get(s)!.val_loss < info.modelSpec.get(b)!.val_loss ? s : b));
-    const kept = [...new Set([bestStep, ...info.modelSteps.slice(-2)])].sort((a, b) => a - b);
-    for (const s of info.modelSteps) if (!kept.includes(s)) rmSync(join(run.artifactsPath, "assets", "model", `model_${s}.onnx`));
-    run._versions.select("model", "model", {
-      best: { step: bestStep, path: `assets/model/model_${bestStep}.onnx`, monitor: "val_loss", value: info.modelSpec.get(bestStep)!.val_loss },
-      versions: kept,
-    });
-    info.bestStep = bestStep;
-    info.keptSteps = kept;
+    await hook.close();
+    info.bestStep = hook.best()!.step;
+    info.keptSteps = hook.list().map((c) => c.step).sort((a, b) => a - b);
     const exported = join(scratch, "exported.onnx");
     writeFileSync(exported, Buffer.from("onnx-bytes"));
     await run.logModel({ path: exported, name: "exported", framework: "onnx", summary: { opset: 17 } });

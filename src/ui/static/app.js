@@ -286,6 +286,8 @@
         if (v.latest) marks.append(el("span", { class: "badge badge-latest", text: "latest" }));
         if (!v.exists) marks.append(el("span", { class: "badge badge-gone", text: "removed" }));
         const metricRows = flatMetrics(v.metrics);
+        const details = Object.fromEntries(Object.entries(v.spec || {}).filter(([k]) => k !== "metrics" && k !== "step" && !(k in v.metrics)));
+        const detailRows = flatMetrics(details).slice(0, 16);
         facts.textContent = "";
         facts.append(
           factList([
@@ -297,6 +299,7 @@
           metricRows.length
             ? el("table", { class: "model-metrics" }, el("thead", {}, el("tr", {}, el("th", { text: "metric" }), el("th", { text: "value" }))), el("tbody", {}, metricRows.map(([k, val]) => el("tr", { dataset: { metric: k } }, el("td", { text: k }), el("td", { class: "value", text: val })))))
             : el("p", { class: "empty", text: "no metrics recorded with this version" }),
+          detailRows.length ? el("dl", { class: "version-facts spec-details" }, detailRows.flatMap(([k, val]) => [el("dt", { text: k }), el("dd", { text: val.length > 120 ? val.slice(0, 119) + "…" : val })])) : null,
         );
         for (const [j, b] of [...ticks.children].entries()) b.classList.toggle("current", j === i);
       }
