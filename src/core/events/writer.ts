@@ -1,8 +1,9 @@
-import { closeSync, ftruncateSync, fstatSync, mkdirSync, openSync, readSync, writeSync } from "node:fs";
-import { dirname } from "node:path";
+import { randomBytes } from "node:crypto";
+import { closeSync, existsSync, ftruncateSync, fstatSync, linkSync, mkdirSync, openSync, readSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { RunWriteError } from "../errors.js";
 import { isJsonlKind } from "../kinds.js";
-import { eventPath } from "../paths.js";
+import { eventPath, RunLayout } from "../paths.js";
 import { isCompleteRow } from "./rows.js";
 
 /** Past this many buffered characters a stream is written at once instead of waiting for the timer. */
@@ -133,7 +134,7 @@ export class EventWriter {
       return;
     }
     try {
-      if (s.fd < 0) s.fd = openStreamFile(s);
+      if (s.fd < 0) s.fd = openStreamFile(s, this.runPath);
       const buf = Buffer.from(s.pending, "utf8");
       let off = 0;
       while (off < buf.length) off += writeSync(s.fd, buf, off, buf.length - off);
@@ -155,11 +156,12 @@ export class EventWriter {
  * Opens an event file for appending: creates it with its header (CSV) or empty (JSONL), or,
  * when it exists (a resumed run), removes a last row that a kill cut in half.
  */
-function openStreamFile(s: EventStream): number {
+function openStreamFile(s: EventStream, runPath: string): number {
   mkdirSync(dirname(s.path), { recursive: true });
+  const header = s.jsonl ? "" : `step|timestamp|${s.kind}`;
+  if (header && !existsSync(s.path)) createWithHeader(s.path, header, runPath);
   const fd = openSync(s.path, "a+");
   const size = fstatSync(fd).size;
-  const header = s.jsonl ? "" : `step|timestamp|${s.kind}`;
   if (size === 0) {
     if (header) writeSync(fd, header);
     return fd;
@@ -180,4 +182,21 @@ function openStreamFile(s: EventStream): number {
   const last = text.slice(nl + 1);
   if (!isCompleteRow(s.kind, s.jsonl, last)) ftruncateSync(fd, size - Buffer.byteLength(last, "utf8") - 1);
   return fd;
+}
+
+/**
+ * Creates an event file that already holds its header (written aside, then hard-linked into
+ * place), so processes that share a run never both write a header into the same new file.
+ */
+function createWithHeader(path: string, header: string, runPath: string): void {
+  const tmp = join(runPath, RunLayout.private, "staging", `header-${randomBytes(6).toString("hex")}`);
+  mkdirSync(dirname(tmp), { recursive: true });
+  try {
+    writeFileSync(tmp, header);
+    linkSync(tmp, path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+  } finally {
+    rmSync(tmp, { force: true });
+  }
 }
