@@ -17,5 +17,7 @@ export default defineConfig({
   clean: true,
   target: "node20",
   platform: "node",
+  // The dashboard's page is served from files, not bundled.
+  onSuccess: "mkdir -p dist/ui && cp -r src/ui/static dist/ui/",
   external: ["@tensorflow/tfjs", "@tensorflow/tfjs-node", "@tensorflow/tfjs-node-gpu", "onnxruntime-node", "@aws-sdk/client-s3", "@aws-sdk/lib-storage"],
 });

@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, renameSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import * as fsp from "node:fs/promises";
 import { basename, dirname, isAbsolute, join, resolve } from "node:path";
-import { ArtifactNotFoundError, InvalidValueError } from "./errors.js";
+import { ArtifactNotFoundError, InvalidValueError, type RunWriteError } from "./errors.js";
 import { copyPath, hashPath } from "./fsutil.js";
 import { isArtifactKind, V1ArtifactKind } from "./kinds.js";
 import type { LineageStore, V1RunArtifact } from "./lineage.js";
@@ -123,6 +123,33 @@ function checkSummary(summary: unknown, method: string): Record<string, unknown>
   return { ...(summary as Record<string, unknown>) };
 }
 
+/**
+ * Removes what a folder of working files holds, except entries named `<pid>-…` of a process that
+ * is alive (this one included: another Run object may share the run).
+ */
+export function removeAbandoned(dir: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = Number(/^(\d+)-/.exec(name)?.[1]);
+    if (pid > 0 && isAlive(pid)) continue;
+    rmSync(join(dir, name), { recursive: true, force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
 /** Logs files and folders: references, versioned copies, moves into `outputs/`, staged saves, images. */
 export class AssetLogger {
   constructor(private readonly ctx: AssetContext) {}
@@ -236,7 +263,7 @@ export class AssetLogger {
 
   /** A folder inside the run for bytes that are not committed yet (same file system, so commits are renames). */
   stagingPath(): string {
-    const dir = join(this.ctx.root, RunLayout.private, "staging", randomBytes(8).toString("hex"));
+    const dir = join(this.ctx.root, RunLayout.private, "staging", `${process.pid}-${randomBytes(8).toString("hex")}`);
     mkdirSync(dirname(dir), { recursive: true });
     return dir;
   }
@@ -283,7 +310,13 @@ export class AssetLogger {
     // Hashing a large checkpoint costs as much as writing it: do it off the caller's path.
     void this.ctx.track(
       hashPath(res.path).then(
-        (hash) => this.ctx.versions.hashed(kind, name, step, hash),
+        (hash) => {
+          try {
+            this.ctx.versions.hashed(kind, name, step, hash);
+          } catch (err) {
+            this.ctx.writer.keepBackgroundError(err as RunWriteError); // reported by the next flush()/end()
+          }
+        },
         () => undefined, // the version was pruned or replaced meanwhile; nothing to record
       ),
     );

@@ -53,6 +53,8 @@ function acquire(lockFile: string): void {
       const fd = openSync(lockFile, "wx");
       try {
         writeSync(fd, me);
+      } catch {
+        // On a full disk the lock is ours without its owner line; the write it guards reports the failure.
       } finally {
         closeSync(fd);
       }

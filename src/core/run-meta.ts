@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { CorruptRunError, RunWriteError } from "./errors.js";
 import { writeFileAtomicSync } from "./fsutil.js";
 import { compactJson, pyIsoTimestamp } from "./events/pyformat.js";
@@ -105,7 +106,12 @@ export class RunMetaStore {
       this.meta.started_at = now;
       this.meta.wait_time = 0;
     }
-    this.persist();
+    withRunLock(this.lock, () => {
+      // Temp files of a process killed mid-write (such writes only happen under this lock).
+      const root = dirname(file);
+      for (const n of readdirSync(root)) if (/^\.[0-9a-f]{12}\.tmp$/.test(n)) rmSync(join(root, n), { force: true });
+      this.persist();
+    });
   }
 
   /** The uuid recorded in an existing `run.plx.json`, if it can be read. */

@@ -1,11 +1,11 @@
 import { randomUUID } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { AssetLogger, type ArtifactRefOptions, type LoggedAsset, type LogArtifactOptions, type LogImageOptions, type LogModelOptions, type ModelRefOptions, type SaveModelOptions } from "./assets.js";
+import { AssetLogger, removeAbandoned, type ArtifactRefOptions, type LoggedAsset, type LogArtifactOptions, type LogImageOptions, type LogModelOptions, type ModelRefOptions, type SaveModelOptions } from "./assets.js";
 import { rocCurve, prCurve, histogram as npHistogram } from "./curves.js";
-import { InvalidValueError, RunEndedError } from "./errors.js";
-import { readEventFileSync } from "./events/reader.js";
-import { eventSummary } from "./events/summary.js";
+import { InvalidValueError, RunEndedError, RuntrailError, RunWriteError } from "./errors.js";
+import { parseMetricColumns, readEventFileSync } from "./events/reader.js";
+import { eventSummary, metricSummary } from "./events/summary.js";
 import { csvValue, jsonlValue, type ChartValue, type CurveValue } from "./events/values.js";
 import { EventWriter, type EventStream } from "./events/writer.js";
 import { pyFloatRepr, pyTimestamp } from "./events/pyformat.js";
@@ -105,8 +105,9 @@ export class Run {
     this.uuid = uuid;
     this.artifactsPath = root;
     for (const d of [RunLayout.outputs, RunLayout.events, RunLayout.assets]) mkdirSync(join(root, d), { recursive: true });
-    // Leftovers of a process killed mid-save: never committed, never referenced.
-    for (const d of ["staging", "tmp"]) rmSync(join(root, RunLayout.private, d), { recursive: true, force: true });
+    // Leftovers of a process killed mid-save: never committed, never referenced. Those of live
+    // processes sharing this run (named `<pid>-…`) are theirs, still in use.
+    for (const d of ["staging", "tmp"]) removeAbandoned(join(root, RunLayout.private, d));
 
     this.metaStore = new RunMetaStore(join(root, RunLayout.runMeta), {
       uuid,
@@ -214,7 +215,7 @@ export class Run {
     this.assertLive("logMetric");
     const s = this.writer.stream("metric", toFqnName(name));
     this.metricStreams.set(name, s);
-    if (this.metaStore.flag("has_metrics")) this.metaStore.persist();
+    if (this.metaStore.flag("has_metrics")) this.persistMetaInBackground();
     return s;
   }
 
@@ -334,7 +335,20 @@ export class Run {
     const s = this.writer.stream(kind, n);
     if (s.jsonl) this.writer.append(s, `\n{"timestamp": "${ts}", "step": ${step ?? "null"}, "${kind}": ${jsonlValue(kind, value)}}`);
     else this.writer.append(s, `\n${step ?? ""}|${ts}|${csvValue(kind, value)}`);
-    if (this.metaStore.flag("has_events")) this.metaStore.persist();
+    if (this.metaStore.flag("has_events")) this.persistMetaInBackground();
+  }
+
+  /**
+   * A `meta_info` flag set by a buffered logging call: a write failure must not throw into the
+   * training loop; the flag stays in memory (written with the next metadata write) and the
+   * failure is reported like a failed timer flush.
+   */
+  private persistMetaInBackground(): void {
+    try {
+      this.metaStore.persist();
+    } catch (err) {
+      this.writer.keepBackgroundError(err as RunWriteError);
+    }
   }
 
   // ---------------------------------------------------------------- inputs / outputs
@@ -358,13 +372,13 @@ export class Run {
   /** Records a lineage reference to a file, folder or URI without touching it. `kind` defaults to `"file"`. */
   logArtifactRef(opts: ArtifactRefOptions): Promise<V1RunArtifact> {
     this.assertLive("logArtifactRef");
-    return this.track(this.assets.logArtifactRef(opts));
+    return this.track(asWriteError(this.assets.logArtifactRef(opts), "logArtifactRef"));
   }
 
   /** Records a lineage reference to a model (kind `model`, `framework` in the summary) without touching it. */
   logModelRef(opts: ModelRefOptions): Promise<V1RunArtifact> {
     this.assertLive("logModelRef");
-    return this.track(this.assets.logModelRef(opts));
+    return this.track(asWriteError(this.assets.logModelRef(opts), "logModelRef"));
   }
 
   /**
@@ -374,13 +388,13 @@ export class Run {
    */
   logArtifact(opts: LogArtifactOptions): Promise<LoggedAsset> {
     this.assertLive("logArtifact");
-    return this.track(this.assets.logArtifact(opts));
+    return this.track(asWriteError(this.assets.logArtifact(opts), "logArtifact"));
   }
 
   /** As `logArtifact` with kind `model`; `framework` goes in the lineage; non-versioned lands in `outputs/model/`. */
   logModel(opts: LogModelOptions): Promise<LoggedAsset> {
     this.assertLive("logModel");
-    return this.track(this.assets.logModel(opts));
+    return this.track(asWriteError(this.assets.logModel(opts), "logModel"));
   }
 
   /**
@@ -389,13 +403,13 @@ export class Run {
    */
   saveModel(opts: SaveModelOptions): Promise<LoggedAsset> {
     this.assertLive("saveModel");
-    return this.track(this.assets.saveModel(opts));
+    return this.track(asWriteError(this.assets.saveModel(opts), "saveModel"));
   }
 
   /** Logs an image file or encoded bytes to `assets/image/<name>[_<step>].<ext>` with an event row. */
   logImage(name: string | undefined, pathOrBytes: string | Uint8Array, opts: LogImageOptions = {}): Promise<LoggedAsset> {
     this.assertLive("logImage");
-    return this.track(this.assets.logImage(name, pathOrBytes, opts));
+    return this.track(asWriteError(this.assets.logImage(name, pathOrBytes, opts), "logImage"));
   }
 
   /** @internal Versioned-stream bookkeeping shared by the checkpoint policies of the adapters. */
@@ -477,14 +491,23 @@ export class Run {
         for (const file of files) {
           const name = file.slice(0, -4);
           const recordKind = dir === RunLayout.resources ? "system" : kind;
-          const { rows } = readEventFileSync(join(kindDir, file), kind);
-          if (rows.length === 0) continue;
-          const summary = { ...eventSummary(kind, rows), ...VersionedStreams.extraKeys(this.lineage.getStream(recordKind, name)) };
-          this.lineage.upsert({ name, kind: recordKind, path: `${dir}/${kind}/${file}`, summary, is_input: false }, false);
-          if (kind === "metric" && dir === RunLayout.events) {
-            const last = rows[rows.length - 1]!.value as number;
-            this.metaStore.meta.outputs[name] = Number.isFinite(last) ? last : null;
+          const path = join(kindDir, file);
+          let summary: Record<string, unknown>;
+          if (kind === "metric") {
+            const cols = parseMetricColumns(readFileSync(path, "utf8"), path);
+            if (cols.length === 0) continue;
+            summary = metricSummary(cols);
+            if (dir === RunLayout.events) {
+              const last = cols.values[cols.length - 1]!;
+              this.metaStore.meta.outputs[name] = Number.isFinite(last) ? last : null;
+            }
+          } else {
+            const { rows } = readEventFileSync(path, kind);
+            if (rows.length === 0) continue;
+            summary = eventSummary(kind, rows);
           }
+          Object.assign(summary, VersionedStreams.extraKeys(this.lineage.getStream(recordKind, name)));
+          this.lineage.upsert({ name, kind: recordKind, path: `${dir}/${kind}/${file}`, summary, is_input: false }, false);
         }
       }
     }
@@ -506,4 +529,12 @@ export class Run {
   private async settle(): Promise<void> {
     while (this.inflight.size) await Promise.allSettled([...this.inflight]);
   }
+}
+
+/** A file-system failure (disk full, read-only folder…) of a file method becomes a RunWriteError; other errors pass through. */
+function asWriteError<T>(p: Promise<T>, method: string): Promise<T> {
+  return p.catch((err: unknown) => {
+    if (err instanceof RuntrailError || typeof (err as NodeJS.ErrnoException)?.syscall !== "string") throw err;
+    throw new RunWriteError(`${method}: ${(err as Error).message}`, (err as NodeJS.ErrnoException).path, err);
+  });
 }

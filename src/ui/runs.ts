@@ -1,6 +1,6 @@
 import { statSync } from "node:fs";
 import * as fsp from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import type { V1RunArtifact } from "../core/lineage.js";
 import { RunLayout } from "../core/paths.js";
 import { loadRun, type LoadedRun } from "../core/load-run.js";
@@ -33,14 +33,25 @@ export interface RunDetail extends RunSummary {
 
 /**
  * The folder that holds the run folders: `<root>/runs` when it exists (an offline root such
- * as `./plx`), otherwise `root` itself.
+ * as `./plx`), the parent when `root` is itself a run folder, otherwise `root`.
  */
 export function resolveRunsRoot(root: string): string {
-  try {
-    if (statSync(join(root, "runs")).isDirectory()) return join(root, "runs");
-  } catch {
-    // no runs/ sub-folder: root holds the run folders directly
-  }
+  const isDir = (p: string): boolean => {
+    try {
+      return statSync(p).isDirectory();
+    } catch {
+      return false;
+    }
+  };
+  const isFile = (p: string): boolean => {
+    try {
+      return statSync(p).isFile();
+    } catch {
+      return false;
+    }
+  };
+  if (isDir(join(root, "runs"))) return join(root, "runs");
+  if (isFile(join(root, RunLayout.runMeta))) return dirname(resolve(root));
   return root;
 }
 

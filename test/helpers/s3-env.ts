@@ -94,7 +94,8 @@ export async function freshBucket(store: S3Store, label: string): Promise<{ buck
       const { client, sdk } = store;
       for (let page = 0; page < 1000; page++) {
         const out = await client.send(new sdk.ListObjectsV2Command({ Bucket: bucket }));
-        for (const o of out.Contents ?? []) await client.send(new sdk.DeleteObjectCommand({ Bucket: bucket, Key: o.Key! }));
+        const keys = (out.Contents ?? []).map((o) => ({ Key: o.Key! }));
+        if (keys.length > 0) await client.send(new sdk.DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys, Quiet: true } }));
         if (!out.IsTruncated) break;
       }
       const mpu = await client.send(new sdk.ListMultipartUploadsCommand({ Bucket: bucket }));

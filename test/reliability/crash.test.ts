@@ -139,6 +139,7 @@ async function killLoop(root: string, t: Totals): Promise<string> {
   const final = await checkRun(runPath);
   expect(final.problems).toEqual([]);
   expect(final.cutTails).toBe(0);
+  expect(final.tempLeftovers).toBe(0);
   expect(await assertContiguous(runPath)).toBe(lastOnDisk + 1);
   expect((await loadRun(runPath)).status).toBe("succeeded");
   const staging = join(runPath, ".runtrail", "staging");

@@ -26,8 +26,10 @@ async function getJson<T = any>(url: string): Promise<T> {
 }
 
 describe("dashboard JSON API (no port)", () => {
-  it("uses <root>/runs of an offline root", () => {
+  it("uses <root>/runs of an offline root, and a run folder's parent", async () => {
     expect(app.runsRoot.endsWith(join("plx", "runs"))).toBe(true);
+    const fromRun = createDashboardApp(fx.baseline.path);
+    expect(fromRun.runsRoot).toBe(app.runsRoot);
   });
 
   it("lists runs with status, duration and last metrics", async () => {

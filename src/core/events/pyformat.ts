@@ -106,17 +106,25 @@ export function pyJsonString(s: string): string {
 
 let cachedMs = Number.NaN;
 let cachedTs = "";
+let cachedSecond = Number.NaN;
+let cachedPrefix = "";
+const MS3 = Array.from({ length: 1000 }, (_, i) => `.${String(i).padStart(3, "0")}000+00:00`);
 /**
  * Python `str(datetime)` of a UTC instant: `2024-05-01 12:34:56.123000+00:00`.
  * The fraction is always written (Python drops it when microsecond == 0): with millisecond
  * clocks that would happen once in a thousand rows, and a column mixing both shapes can
- * defeat pandas' format inference.
+ * defeat pandas' format inference. The `YYYY-MM-DD HH:MM:SS` prefix is cached per second.
  */
 export function pyTimestamp(ms: number): string {
   if (ms === cachedMs) return cachedTs;
-  const iso = new Date(ms).toISOString();
+  const second = Math.floor(ms / 1000);
+  if (second !== cachedSecond) {
+    const iso = new Date(second * 1000).toISOString();
+    cachedSecond = second;
+    cachedPrefix = `${iso.slice(0, 10)} ${iso.slice(11, 19)}`;
+  }
   cachedMs = ms;
-  cachedTs = `${iso.slice(0, 10)} ${iso.slice(11, 23)}000+00:00`;
+  cachedTs = cachedPrefix + MS3[ms - second * 1000]!;
   return cachedTs;
 }
 

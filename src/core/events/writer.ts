@@ -93,15 +93,19 @@ export class EventWriter {
       try {
         this.writeStream(s);
       } catch (err) {
-        if (!this.backgroundError) {
-          this.backgroundError = err as RunWriteError;
-          process.emitWarning(
-            `runtrail could not write events (the rows are kept in memory and retried; run.flush() will throw this): ${(err as Error).message}`,
-            { code: "RUNTRAIL_WRITE_FAILED" },
-          );
-        }
+        this.keepBackgroundError(err as RunWriteError);
       }
     }
+  }
+
+  /** Keeps a failure nobody asked to see (the first since the last report) for the next `flush()`/`end()`, with one warning. */
+  keepBackgroundError(err: RunWriteError): void {
+    if (this.backgroundError) return;
+    this.backgroundError = err;
+    process.emitWarning(
+      `runtrail could not write to the run (what failed is kept in memory and retried; run.flush() will throw this): ${err.message}`,
+      { code: "RUNTRAIL_WRITE_FAILED" },
+    );
   }
 
   /** Best-effort flush from exit hooks; never throws. */
@@ -137,7 +141,12 @@ export class EventWriter {
       if (s.fd < 0) s.fd = openStreamFile(s, this.runPath);
       const buf = Buffer.from(s.pending, "utf8");
       let off = 0;
-      while (off < buf.length) off += writeSync(s.fd, buf, off, buf.length - off);
+      try {
+        while (off < buf.length) off += writeSync(s.fd, buf, off, buf.length - off);
+      } catch (err) {
+        if (off > 0) undoPartialWrite(s, off);
+        throw err;
+      }
       s.pending = "";
       this.dirty.delete(s);
     } catch (err) {
@@ -149,6 +158,19 @@ export class EventWriter {
         err,
       );
     }
+  }
+}
+
+/**
+ * A disk that fills up mid-chunk takes part of it: cut those bytes off again so the retry, which
+ * writes the whole chunk, cannot leave a half row inside the file. If even that fails, keep only
+ * the unwritten bytes so the retry completes the rows already begun.
+ */
+function undoPartialWrite(s: EventStream, written: number): void {
+  try {
+    ftruncateSync(s.fd, fstatSync(s.fd).size - written);
+  } catch {
+    s.pending = Buffer.from(s.pending, "utf8").subarray(written).toString("utf8");
   }
 }
 
@@ -189,7 +211,7 @@ function openStreamFile(s: EventStream, runPath: string): number {
  * place), so processes that share a run never both write a header into the same new file.
  */
 function createWithHeader(path: string, header: string, runPath: string): void {
-  const tmp = join(runPath, RunLayout.private, "staging", `header-${randomBytes(6).toString("hex")}`);
+  const tmp = join(runPath, RunLayout.private, "staging", `${process.pid}-header-${randomBytes(6).toString("hex")}`);
   mkdirSync(dirname(tmp), { recursive: true });
   try {
     writeFileSync(tmp, header);

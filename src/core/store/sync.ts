@@ -1,5 +1,6 @@
 import { createReadStream, type Stats } from "node:fs";
 import { lstat, readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { InvalidValueError } from "../errors.js";
 import { contentTypeFor } from "./content-type.js";
 import { S3TransferAbortedError } from "./errors.js";
@@ -168,9 +169,15 @@ class RunSync {
       try {
         await this.transfer();
         await this.writer.setMultipartInFlight(false);
-      } finally {
-        await this.writer.flush();
+      } catch (err) {
+        // Keep what completed; the transfer error matters more than a failed manifest write.
+        await this.writer.flush().catch(() => undefined);
+        if (this.ctl.signal.aborted && !(err instanceof S3TransferAbortedError) && err !== this.callbackError) {
+          throw new S3TransferAbortedError(`sync of ${this.runPath}`, err);
+        }
+        throw err;
       }
+      await this.writer.flush();
       return this.report;
     } finally {
       this.opts.signal?.removeEventListener("abort", onAbort);
@@ -183,7 +190,12 @@ class RunSync {
     await this.send("ListObjectsV2", undefined, (s) => this.store.client.send(new this.store.sdk.ListObjectsV2Command({ Bucket: this.loc.bucket, Prefix: this.runKey, MaxKeys: 1 }), s));
     if (this.writer.manifest.multipartInFlight) await this.abortDanglingUploads();
 
-    const { files, ignored } = await listRunFiles(this.runPath);
+    // Metadata is read before the folder is listed: every file its lineage names was complete
+    // before the lineage was written, so it is in the listing and is uploaded before it.
+    const meta = await this.snapshotMetadata();
+    const listed = await listRunFiles(this.runPath);
+    const ignored = listed.ignored;
+    const files = [...listed.files.filter((f) => !METADATA_FILES.includes(f.rel)), ...[...meta.values()].map((m) => m.file)];
     this.report.ignored = ignored;
     const todo: RunFile[] = [];
     for (const f of files) {
@@ -196,10 +208,10 @@ class RunSync {
     this.progress.bytesTotal = todo.reduce((n, f) => n + f.size, 0);
     this.emit();
 
-    const isMeta = (f: RunFile): boolean => METADATA_FILES.includes(f.rel);
-    const small = todo.filter((f) => !isMeta(f) && f.size <= this.partSize);
-    const large = todo.filter((f) => !isMeta(f) && f.size > this.partSize).sort((a, b) => a.size - b.size);
-    const meta = METADATA_FILES.flatMap((rel) => todo.filter((f) => f.rel === rel));
+    const data = todo.filter((f) => !meta.has(f.rel));
+    const small = data.filter((f) => f.size <= this.partSize);
+    const large = data.filter((f) => f.size > this.partSize).sort((a, b) => a.size - b.size);
+    const metaTodo = METADATA_FILES.flatMap((rel) => todo.filter((f) => f.rel === rel));
 
     // Hash each large file while the previous one uploads, so hashing costs no wall time.
     const digests = new Map<RunFile, Promise<FileDigest | undefined>>();
@@ -220,7 +232,7 @@ class RunSync {
       hashAhead(large[large.indexOf(f) + 1]);
       await this.sendLarge(f, digests.get(f)!);
     }, stop);
-    await runPool(meta, 1, (f) => (f.size > this.partSize ? this.sendLarge(f, md5OfFile(f.abs, f.size)) : this.sendSmall(f)), stop);
+    await runPool(metaTodo, 1, (f) => this.sendSmall(f, meta.get(f.rel)), stop);
     this.throwIfStopped();
 
     if (this.opts.deleteRemoved ?? true) {
@@ -235,16 +247,37 @@ class RunSync {
     }
   }
 
-  /** Files up to one part: read whole (bounded by the part size), md5, one PutObject with Content-MD5. */
-  private async sendSmall(f: RunFile): Promise<void> {
+  /** `run.plx.json` and `lineages.plx.json` as they are now (small JSON files, read whole). */
+  private async snapshotMetadata(): Promise<Map<string, ReadFile>> {
+    const out = new Map<string, ReadFile>();
+    for (const rel of METADATA_FILES) {
+      const abs = join(this.runPath, rel);
+      const st = await statOrUndefined(abs);
+      if (!st?.isFile()) continue;
+      const file: RunFile = { rel, abs, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino };
+      const read = await this.readWhole(file);
+      if (read) out.set(rel, read);
+    }
+    return out;
+  }
+
+  /** Reads a file whole; `stable` says whether it is still the version `f` describes. Undefined if it vanished. */
+  private async readWhole(f: RunFile): Promise<ReadFile | undefined> {
     let buf: Buffer;
     try {
       buf = await readFile(f.abs, { signal: this.ctl.signal });
     } catch (err) {
-      if (isGone(err)) return this.vanished(f);
+      if (isGone(err)) return undefined;
       throw err;
     }
-    const stable = sameVersion(f, await statOrUndefined(f.abs), buf.length);
+    return { file: f, buf, stable: sameVersion(f, await statOrUndefined(f.abs), buf.length) };
+  }
+
+  /** Files up to one part: read whole (bounded by the part size), md5, one PutObject with Content-MD5. */
+  private async sendSmall(f: RunFile, preRead?: ReadFile): Promise<void> {
+    const read = preRead ?? (await this.readWhole(f));
+    if (!read) return this.vanished(f);
+    const { buf, stable } = read;
     const md5 = md5OfBuffer(buf);
     if (this.unchangedContent(f, md5.hex, buf.length, stable)) return;
     const key = this.runKey + f.rel;
@@ -399,6 +432,13 @@ class RunSync {
     if (this.callbackError !== undefined) throw this.callbackError;
     if (this.ctl.signal.aborted) throw new S3TransferAbortedError(`sync of ${this.runPath}`, this.ctl.signal.reason);
   }
+}
+
+/** A file read whole, and whether it did not change while it was read. */
+interface ReadFile {
+  file: RunFile;
+  buf: Buffer;
+  stable: boolean;
 }
 
 async function statOrUndefined(path: string): Promise<Stats | undefined> {

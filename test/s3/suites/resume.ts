@@ -1,3 +1,4 @@
+import { appendFileSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -67,6 +68,36 @@ export function resumeSuite(env: S3TestEnv): void {
       expect(second.filesSent).toBe(6 - done.length);
       expect(second.bytesSent).toBeLessThan(36 * MiB);
       await expectMirrored(store, bucket, runPath, `abort/${uuid}/`);
+    });
+
+    it("a file that grows while it is sent is not recorded, and is sent again next time", async () => {
+      const { runPath, uuid } = await makeRun(root, { "run.plx.json": "{}", "events/metric/big.plx": { random: 20 * MiB } });
+      const path = join(runPath, "events/metric/big.plx");
+      const before = await md5File(path);
+      let grown = false;
+      const first = await syncRun(runPath, `s3://${bucket}/live`, {
+        store,
+        onProgress: (p) => {
+          if (!grown && p.file === "events/metric/big.plx" && p.bytesSent > 0) {
+            grown = true;
+            appendFileSync(path, "\n1|2024-01-01T00:00:00+00:00|0.5");
+          }
+        },
+      });
+      expect(grown).toBe(true);
+      expect(first.filesChangedDuringSync).toBe(1);
+      const key = `live/${uuid}/events/metric/big.plx`;
+      // The object holds exactly the bytes that were hashed, and says so.
+      const head = await store.client.send(new store.sdk.HeadObjectCommand({ Bucket: bucket, Key: key }));
+      expect(head.ContentLength).toBe(20 * MiB);
+      expect(head.Metadata?.["runtrail-md5"]).toBe(before);
+      expect(await md5Object(store, bucket, key)).toBe(before);
+      const manifest = JSON.parse(await readFile(syncManifestPath(runPath, env.endpoint, `s3://${bucket}/live`), "utf8"));
+      expect(manifest.files["events/metric/big.plx"]).toBeUndefined();
+
+      const second = await syncRun(runPath, `s3://${bucket}/live`, { store });
+      expect(second).toMatchObject({ filesSent: 1, filesSkipped: 1, filesChangedDuringSync: 0 });
+      expect(await md5Object(store, bucket, key)).toBe(await md5File(path));
     });
 
     it("a sync killed midway (gateway stopped, then started again) completes on the next attempt", async (ctx) => {
