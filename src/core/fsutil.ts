@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from "node:crypto";
+import { createHash, randomBytes, type Hash } from "node:crypto";
 import { closeSync, constants as fsConstants, fsyncSync, openSync, readSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import * as fsp from "node:fs/promises";
 import { dirname, join } from "node:path";
@@ -20,9 +20,8 @@ export function writeFileAtomicSync(path: string, data: string | Uint8Array): vo
   }
 }
 
-/** Polyaxon's `hash_file`: md5 of the bytes, first 12 hex characters. Streams the file. */
-export async function hashFile(path: string): Promise<string> {
-  const hash = createHash("md5");
+/** Feeds a file's bytes into `hash`, 1 MiB at a time. */
+async function hashInto(hash: Hash, path: string): Promise<void> {
   const fh = await fsp.open(path, "r");
   try {
     const buf = Buffer.allocUnsafe(1 << 20);
@@ -34,6 +33,12 @@ export async function hashFile(path: string): Promise<string> {
   } finally {
     await fh.close();
   }
+}
+
+/** Polyaxon's `hash_file`: md5 of the bytes, first 12 hex characters. Streams the file. */
+export async function hashFile(path: string): Promise<string> {
+  const hash = createHash("md5");
+  await hashInto(hash, path);
   return hash.digest("hex").slice(0, 12);
 }
 
@@ -61,19 +66,7 @@ export function hashFileSync(path: string): string {
  */
 export async function hashDir(dir: string): Promise<string> {
   const hash = createHash("md5");
-  for (const file of await listFilesSorted(dir)) {
-    const fh = await fsp.open(file, "r");
-    try {
-      const buf = Buffer.allocUnsafe(1 << 20);
-      for (;;) {
-        const { bytesRead } = await fh.read(buf, 0, buf.length, null);
-        if (bytesRead === 0) break;
-        hash.update(buf.subarray(0, bytesRead));
-      }
-    } finally {
-      await fh.close();
-    }
-  }
+  for (const file of await listFilesSorted(dir)) await hashInto(hash, file);
   return hash.digest("hex").slice(0, 12);
 }
 
