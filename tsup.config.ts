@@ -6,6 +6,7 @@ export default defineConfig({
     tfjs: "src/adapters/tfjs.ts",
     onnx: "src/adapters/onnx.ts",
     checkpoint: "src/adapters/checkpoint.ts",
+    s3: "src/s3.ts",
     cli: "src/cli/main.ts",
   },
   format: ["esm", "cjs"],

@@ -21,12 +21,18 @@ export function isRunFolder(p: string): boolean {
 }
 
 /**
- * Finds a run from a command-line argument: a path to a run folder, or a run's folder name,
- * uuid prefix or name under the runs root.
+ * Finds a run from a command-line argument: a path to a run folder, a run in object storage
+ * (`s3://bucket/prefix/<uuid>`, read through a local cache), or a run's folder name, uuid prefix
+ * or name under the runs root.
  *
  * @throws ArtifactNotFoundError when nothing matches; UsageError when several runs match.
  */
 export async function resolveRun(arg: string, root: string): Promise<ResolvedRun> {
+  if (arg.startsWith("s3://")) {
+    const { materializeS3Run } = await import("../core/store/s3-reader.js");
+    const runDir = await materializeS3Run(arg);
+    return { runDir, id: basename(runDir), runsRoot: dirname(runDir) };
+  }
   if (isRunFolder(arg)) {
     const runDir = resolve(arg);
     return { runDir, id: basename(runDir), runsRoot: dirname(runDir) };

@@ -4,16 +4,16 @@ import * as fsp from "node:fs/promises";
 import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 import { ArtifactNotFoundError, InvalidValueError, type RunWriteError } from "./errors.js";
 import { copyPath, hashPath } from "./fsutil.js";
-import { isArtifactKind, V1ArtifactKind } from "./kinds.js";
+import { isArtifactKind, isJsonlKind, V1ArtifactKind } from "./kinds.js";
 import type { LineageStore, V1RunArtifact } from "./lineage.js";
 import { baseFilename, pathExtension, toFqnName } from "./names.js";
 import { assetRelPath, isPathInside, resolveInside, RunLayout, toRunRelative } from "./paths.js";
 import type { RunMetaStore } from "./run-meta.js";
 import type { EventWriter } from "./events/writer.js";
 import { csvValue } from "./events/values.js";
-import { pyTimestamp } from "./events/pyformat.js";
+import { compactJson, pyTimestamp } from "./events/pyformat.js";
 import type { VersionedStreams } from "./versioned.js";
-import { checkStep } from "./validate.js";
+import { checkStep, show } from "./validate.js";
 
 /** What the asset logger needs from its run. */
 export interface AssetContext {
@@ -99,7 +99,7 @@ const URL_RE = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//;
 
 function assertSource(path: unknown, method: string): string {
   if (typeof path !== "string" || path.length === 0) {
-    throw new InvalidValueError(`${method}: \`path\` must be a non-empty string (got ${JSON.stringify(path)}).`, path);
+    throw new InvalidValueError(`${method}: \`path\` must be a non-empty string (got ${show(path)}).`, path);
   }
   if (!existsSync(path)) throw new ArtifactNotFoundError(`${method}: nothing exists at ${JSON.stringify(path)}; write the file first.`, path);
   return resolve(path);
@@ -108,7 +108,7 @@ function assertSource(path: unknown, method: string): string {
 function checkKind(kind: unknown, method: string): V1ArtifactKind {
   if (!isArtifactKind(kind)) {
     throw new InvalidValueError(
-      `${method}: unknown kind ${JSON.stringify(kind)}; use one of V1ArtifactKind's values such as "file", "dataframe", "model" or "tsv".`,
+      `${method}: unknown kind ${show(kind)}; use one of V1ArtifactKind's values such as "file", "dataframe", "model" or "tsv".`,
       kind,
     );
   }
@@ -118,7 +118,12 @@ function checkKind(kind: unknown, method: string): V1ArtifactKind {
 function checkSummary(summary: unknown, method: string): Record<string, unknown> {
   if (summary === undefined) return {};
   if (summary === null || typeof summary !== "object" || Array.isArray(summary)) {
-    throw new InvalidValueError(`${method}: \`summary\` must be a plain object (got ${JSON.stringify(summary)}).`, summary);
+    throw new InvalidValueError(`${method}: \`summary\` must be a plain object (got ${show(summary)}).`, summary);
+  }
+  try {
+    compactJson(summary); // it goes into the lineage file: a cycle must fail here, not on every later write
+  } catch (err) {
+    throw new InvalidValueError(`${method}: \`summary\` cannot be written as JSON (${(err as Error).message}).`, summary, err);
   }
   return { ...(summary as Record<string, unknown>) };
 }
@@ -172,6 +177,13 @@ export class AssetLogger {
     const summary = checkSummary(opts.summary, "logArtifact");
     if (opts.step !== undefined && opts.versioned !== false) {
       const step = checkStep(opts.step, "logArtifact");
+      if (kind === "metric" || isJsonlKind(kind)) {
+        throw new InvalidValueError(
+          `logArtifact: versions of kind "${kind}" cannot be recorded: events/${kind}/ holds ${kind === "metric" ? "numbers" : "JSON lines"}, not files; use kind "file" (or another file kind).`,
+          kind,
+        );
+      }
+      this.assertOutsideRun(src, "logArtifact");
       const ext = statSync(src).isDirectory() ? "" : pathExtension(src);
       const res = await this.commitVersion(kind, name, step, ext, (dest) => copyPath(src, dest), (rel) => ({ kind, path: rel }));
       this.ctx.meta.flag("has_events") && this.ctx.meta.persist();
@@ -188,6 +200,7 @@ export class AssetLogger {
     let res: LoggedAsset;
     if (opts.step !== undefined && opts.versioned !== false) {
       const step = checkStep(opts.step, "logModel");
+      this.assertOutsideRun(src, "logModel");
       const ext = statSync(src).isDirectory() ? "" : pathExtension(src);
       res = await this.commitVersion(
         "model",
@@ -243,6 +256,7 @@ export class AssetLogger {
     let produce: (dest: string) => Promise<void>;
     if (typeof pathOrBytes === "string") {
       const src = assertSource(pathOrBytes, "logImage");
+      this.assertOutsideRun(src, "logImage");
       name = toFqnName(nameArg ?? baseFilename(src));
       ext = pathExtension(src) || opts.ext || "png";
       produce = (dest) => copyPath(src, dest);
@@ -253,12 +267,19 @@ export class AssetLogger {
     } else {
       throw new InvalidValueError("logImage: pass a file path or the encoded image bytes (Uint8Array).", pathOrBytes);
     }
-    if (!/^[a-z0-9]+(\.[a-z0-9]+)*$/i.test(ext)) throw new InvalidValueError(`logImage: bad extension ${JSON.stringify(ext)}.`, ext);
+    if (typeof ext !== "string" || !/^[a-z0-9]+(\.[a-z0-9]+)*$/i.test(ext)) throw new InvalidValueError(`logImage: bad extension ${show(ext)}.`, ext);
     const res = await this.commitAsset("image", name, step, ext.toLowerCase(), produce);
     const stream = this.ctx.writer.stream("image", name);
     this.ctx.writer.appendNow(stream, `\n${step ?? ""}|${pyTimestamp(Date.now())}|${csvValue("image", { path: res.relPath })}`);
     this.ctx.meta.flag("has_events") && this.ctx.meta.persist();
     return res;
+  }
+
+  /** A source that contains the run would be copied into itself without end. */
+  private assertOutsideRun(src: string, method: string): void {
+    if (isPathInside(src, this.ctx.root)) {
+      throw new InvalidValueError(`${method}: ${src} contains the run folder ${this.ctx.root}; it cannot be copied into it.`, src);
+    }
   }
 
   /** A folder inside the run for bytes that are not committed yet (same file system, so commits are renames). */
@@ -275,12 +296,14 @@ export class AssetLogger {
     step: number | undefined,
     ext: string,
     produce: (dest: string) => Promise<void>,
+    beforeCommit?: () => void,
   ): Promise<LoggedAsset> {
     const relPath = assetRelPath(kind, name, step, ext);
     const abs = resolveInside(this.ctx.root, relPath, "asset path");
     const staging = this.stagingPath();
     try {
       await produce(staging);
+      beforeCommit?.();
       mkdirSync(dirname(abs), { recursive: true });
       this.placeSync(staging, abs);
     } catch (err) {
@@ -301,7 +324,9 @@ export class AssetLogger {
     framework?: string,
     summary?: Record<string, unknown>,
   ): Promise<LoggedAsset> {
-    const res = await this.commitAsset(kind, name, step, ext, produce);
+    // Rows logged before a version are written before it appears: a kill never leaves a checkpoint
+    // whose step's metrics are lost (a run resumed from it would never log them again).
+    const res = await this.commitAsset(kind, name, step, ext, produce, () => this.ctx.writer.flushInBackground());
     const ms = Date.now();
     const stream = this.ctx.writer.stream(kind, name);
     this.ctx.writer.appendNow(stream, `\n${step}|${pyTimestamp(ms)}|${csvValue(kind, eventValue(res.relPath))}`);
@@ -397,7 +422,7 @@ export class AssetLogger {
   ): Promise<V1RunArtifact> {
     const path = opts?.path;
     if (typeof path !== "string" || path.length === 0) {
-      throw new InvalidValueError(`${method}: \`path\` must be a non-empty string (got ${JSON.stringify(path)}).`, path);
+      throw new InvalidValueError(`${method}: \`path\` must be a non-empty string (got ${show(path)}).`, path);
     }
     const isUrl = URL_RE.test(path);
     const name = toFqnName(opts.name ?? baseFilename(path.replace(/[\\/]+$/, "")));

@@ -1,7 +1,10 @@
 import { InvalidValueError } from "./errors.js";
 
+const isList = (v: unknown): v is ArrayLike<number> => Array.isArray(v) || ArrayBuffer.isView(v);
+
 /** Points of a binary classifier at each distinct score threshold, highest first. */
 function thresholdCounts(yTrue: ArrayLike<number>, yScore: ArrayLike<number>): { tps: number[]; fps: number[] } {
+  if (!isList(yTrue) || !isList(yScore)) throw new InvalidValueError("yTrue and yScore must be arrays (or typed arrays) of numbers.", { yTrue, yScore });
   if (yTrue.length !== yScore.length || yTrue.length === 0) {
     throw new InvalidValueError(
       `yTrue and yScore must be non-empty and of the same length (got ${yTrue.length} and ${yScore.length}).`,
@@ -83,12 +86,16 @@ export function histogram(data: ArrayLike<number>, bins: number): { counts: numb
     lo -= 0.5;
     hi += 0.5;
   }
-  const width = (hi - lo) / bins;
-  const edges = Array.from({ length: bins + 1 }, (_, i) => (i === bins ? hi : lo + i * width));
+  // A range wider than Number.MAX_VALUE is binned on halves; a width lost to rounding (huge equal
+  // values) puts everything in one bin instead of nowhere.
+  const overflow = !Number.isFinite(hi - lo);
+  const width = overflow ? hi / bins - lo / bins : (hi - lo) / bins;
+  const edges = Array.from({ length: bins + 1 }, (_, i) => (i === bins ? hi : overflow ? 2 * (lo / 2 + i * (width / 2)) : lo + i * width));
   const counts = new Array<number>(bins).fill(0);
   for (let i = 0; i < data.length; i++) {
-    const b = Math.min(bins - 1, Math.floor((data[i]! - lo) / width));
-    counts[b]!++;
+    const v = data[i]!;
+    const b = overflow ? Math.floor(((v / 2 - lo / 2) / (hi / 2 - lo / 2)) * bins) : Math.floor((v - lo) / width);
+    counts[Number.isNaN(b) ? 0 : Math.max(0, Math.min(bins - 1, b))]!++;
   }
   return { counts, edges };
 }

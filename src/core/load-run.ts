@@ -4,6 +4,7 @@ import { ArtifactNotFoundError, CorruptRunError } from "./errors.js";
 import type { V1RunArtifact } from "./lineage.js";
 import { RunLayout } from "./paths.js";
 import type { RunMeta, RunStatus } from "./run-meta.js";
+import type { S3StoreOptions } from "./store/s3-location.js";
 
 /** A run folder read back by {@link loadRun}. */
 export interface LoadedRun {
@@ -19,11 +20,22 @@ export interface LoadedRun {
 }
 
 /**
- * Reads a run folder: its metadata, lineage and the list of event streams.
- * @throws ArtifactNotFoundError when `runPath` has no `run.plx.json`; CorruptRunError when it cannot be parsed.
+ * The local folder of a run: `runPath` itself, or for `s3://bucket/prefix/<uuid>` a local cache
+ * brought up to date incrementally (see `materializeS3Run`; the AWS SDK is loaded only then).
  */
-export async function loadRun(runPath: string): Promise<LoadedRun> {
-  const path = resolve(runPath);
+export async function localRunPath(runPath: string, s3?: S3StoreOptions): Promise<string> {
+  if (!runPath.startsWith("s3://")) return resolve(runPath);
+  const { materializeS3Run } = await import("./store/s3-reader.js");
+  return materializeS3Run(runPath, s3);
+}
+
+/**
+ * Reads a run folder — or a run in object storage, `s3://bucket/prefix/<uuid>` — its metadata,
+ * lineage and the list of event streams.
+ * @throws ArtifactNotFoundError when the run has no `run.plx.json`; CorruptRunError when it cannot be parsed.
+ */
+export async function loadRun(runPath: string, opts: { s3?: S3StoreOptions } = {}): Promise<LoadedRun> {
+  const path = await localRunPath(runPath, opts.s3);
   const metaFile = join(path, RunLayout.runMeta);
   if (!existsSync(metaFile)) throw new ArtifactNotFoundError(`${path} is not a run folder (no ${RunLayout.runMeta}).`, path);
   const meta = parseJson<RunMeta>(metaFile);

@@ -1,4 +1,5 @@
 import { InvalidValueError } from "./errors.js";
+import { show } from "./validate.js";
 
 /** How a monitored value is compared: lower is better (`min`), higher is better (`max`), or inferred (`auto`). */
 export type MonitorMode = "min" | "max" | "auto";
@@ -33,7 +34,7 @@ export function resolveMode(monitor: string | undefined, mode: MonitorMode = "au
 /** Checks the options once, with errors that say what is allowed. */
 export function checkRetentionOptions(opts: RetentionOptions, where: string): void {
   if (opts.mode !== undefined && !["min", "max", "auto"].includes(opts.mode)) {
-    throw new InvalidValueError(`${where}: mode must be "min", "max" or "auto" (got ${JSON.stringify(opts.mode)}).`, opts.mode);
+    throw new InvalidValueError(`${where}: mode must be "min", "max" or "auto" (got ${show(opts.mode)}).`, opts.mode);
   }
   for (const key of ["keepLast", "keepBest"] as const) {
     const v = opts[key];

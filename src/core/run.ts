@@ -14,8 +14,10 @@ import { LineageStore, type V1RunArtifact } from "./lineage.js";
 import { toFqnName } from "./names.js";
 import { resolveInside, RunLayout, RUN_UUID_RE } from "./paths.js";
 import { RunMetaStore, type RunMeta, type RunStatus } from "./run-meta.js";
-import { checkNumbers, checkStep, checkTimestamp } from "./validate.js";
+import { checkNumbers, checkStep, checkTimestamp, show } from "./validate.js";
 import { VersionedStreams } from "./versioned.js";
+import { BackgroundSync } from "./store/background-sync.js";
+import { parseS3Uri, type S3StoreOptions } from "./store/s3-location.js";
 
 /** Options of {@link init}. */
 export interface InitOptions {
@@ -38,6 +40,16 @@ export interface InitOptions {
    * code 0), failed (non-zero or uncaught exception) or stopped (SIGINT/SIGTERM/SIGHUP). Default true.
    */
   handleExit?: boolean;
+  /**
+   * Object storage to keep a copy of the run in, `s3://bucket/prefix`: the run is written locally
+   * first and synced in the background (incrementally) every `syncIntervalMs`, and once more when
+   * `end()` is called. Needs `@aws-sdk/client-s3` and `@aws-sdk/lib-storage`.
+   */
+  store?: string;
+  /** Endpoint, path style, region, credentials of `store` (default: the standard AWS chain and env). */
+  storeOptions?: S3StoreOptions;
+  /** Interval of the background sync, in ms. Default 10 000; 0 syncs only at `end()`. */
+  syncIntervalMs?: number;
 }
 
 /** Per-call options of metric logging. */
@@ -80,13 +92,14 @@ export class Run {
   private readonly inflight = new Set<Promise<unknown>>();
   private readonly exitParticipant: ExitParticipant | undefined;
   private ended = false;
+  private readonly backgroundSync: BackgroundSync | undefined;
 
   /** @internal Use {@link init}. */
   constructor(opts: InitOptions = {}) {
     let uuid = opts.runUuid;
     if (uuid !== undefined && (typeof uuid !== "string" || !RUN_UUID_RE.test(uuid))) {
       throw new InvalidValueError(
-        `runUuid must be 32 lowercase hex characters (like "${randomUUID().replace(/-/g, "")}"), got ${JSON.stringify(uuid)}.`,
+        `runUuid must be 32 lowercase hex characters (like "${randomUUID().replace(/-/g, "")}"), got ${show(uuid)}.`,
         uuid,
       );
     }
@@ -131,6 +144,10 @@ export class Run {
       versions: this.versionStreams,
       track: (p) => this.track(p),
     });
+    if (opts.store !== undefined) {
+      parseS3Uri(opts.store); // a bad location fails init, not a background round
+      this.backgroundSync = new BackgroundSync(root, opts.store, opts.storeOptions ?? {}, opts.syncIntervalMs ?? 10_000);
+    }
     if (opts.handleExit !== false) {
       this.exitParticipant = {
         finishSync: (status, reason) => this.finishSync(status, reason),
@@ -170,7 +187,14 @@ export class Run {
 
   private pathUnder(base: string, relPath: string | undefined, opts: PathOptions, ensureDefault: boolean): string {
     const target = relPath === undefined || relPath === "" ? base : resolveInside(base, relPath);
-    if (opts.ensurePath ?? ensureDefault) mkdirSync(opts.isDir || target === base ? target : resolve(target, ".."), { recursive: true });
+    if (opts?.ensurePath ?? ensureDefault) {
+      const dir = opts?.isDir || target === base ? target : resolve(target, "..");
+      try {
+        mkdirSync(dir, { recursive: true });
+      } catch (err) {
+        throw new RunWriteError(`could not create ${dir}: ${(err as Error).message}`, dir, err);
+      }
+    }
     return target;
   }
 
@@ -206,7 +230,10 @@ export class Run {
   logMetrics(values: Record<string, number>, opts?: StepOptions): void {
     if (values === null || typeof values !== "object") throw new InvalidValueError("logMetrics: pass an object of name → number.", values);
     const entries = Object.entries(values);
-    for (const [k, v] of entries) if (typeof v !== "number") this.badMetric(k, v);
+    for (const [k, v] of entries) {
+      if (typeof v !== "number") this.badMetric(k, v);
+      if (!this.metricStreams.has(k)) toFqnName(k); // a bad name throws before anything is written
+    }
     if (opts?.step !== undefined) checkStep(opts.step, "logMetrics");
     for (const [k, v] of entries) this.logMetric(k, v, opts);
   }
@@ -221,7 +248,7 @@ export class Run {
 
   private badMetric(name: string, value: unknown): never {
     throw new InvalidValueError(
-      `logMetric("${name}"): the value must be a number (got ${typeof value === "string" ? JSON.stringify(value) : String(value)} of type ${typeof value}); convert tensors with \`.dataSync()[0]\` first.`,
+      `logMetric(${show(name)}): the value must be a number (got ${show(value)} of type ${typeof value}); convert tensors with \`.dataSync()[0]\` first.`,
       value,
     );
   }
@@ -260,6 +287,9 @@ export class Run {
     const y = checkNumbers(yIn, "y", method);
     if (x.length !== y.length) throw new InvalidValueError(`${method}: x and y must have the same length (got ${x.length} and ${y.length}).`, { x: x.length, y: y.length });
     const value: CurveValue = { kind, x, y };
+    if (annotation !== undefined && typeof annotation !== "string" && typeof annotation !== "number") {
+      throw new InvalidValueError(`${method}: annotation must be a string or a number (got ${typeof annotation}).`, annotation);
+    }
     if (annotation !== undefined && annotation !== "" && annotation !== 0) {
       value.annotation = typeof annotation === "number" ? pyFloatRepr(annotation) : String(annotation);
     }
@@ -322,7 +352,7 @@ export class Run {
   /** Logs a chart figure (vega-lite spec by default; plotly or bokeh JSON with `kind`). */
   logChart(name: string, figure: Record<string, unknown>, opts: { kind?: ChartValue["kind"]; step?: number } = {}): void {
     const kind = opts.kind ?? "vega";
-    if (kind !== "vega" && kind !== "plotly" && kind !== "bokeh") throw new InvalidValueError(`logChart: kind must be "vega", "plotly" or "bokeh" (got ${JSON.stringify(kind)}).`, kind);
+    if (kind !== "vega" && kind !== "plotly" && kind !== "bokeh") throw new InvalidValueError(`logChart: kind must be "vega", "plotly" or "bokeh" (got ${show(kind)}).`, kind);
     if (figure === null || typeof figure !== "object" || Array.isArray(figure)) throw new InvalidValueError("logChart: figure must be a JSON object.", figure);
     this.event("chart", name, { kind, figure }, opts.step, "logChart");
   }
@@ -333,8 +363,14 @@ export class Run {
     if (step !== undefined) checkStep(step, method);
     const ts = pyTimestamp(Date.now());
     const s = this.writer.stream(kind, n);
-    if (s.jsonl) this.writer.append(s, `\n{"timestamp": "${ts}", "step": ${step ?? "null"}, "${kind}": ${jsonlValue(kind, value)}}`);
-    else this.writer.append(s, `\n${step ?? ""}|${ts}|${csvValue(kind, value)}`);
+    let formatted: string;
+    try {
+      formatted = s.jsonl ? jsonlValue(kind, value) : csvValue(kind, value);
+    } catch (err) {
+      throw new InvalidValueError(`${method}: the value cannot be written as JSON (${(err as Error).message}); pass plain data without cycles.`, value, err);
+    }
+    if (s.jsonl) this.writer.append(s, `\n{"timestamp": "${ts}", "step": ${step ?? "null"}, "${kind}": ${formatted}}`);
+    else this.writer.append(s, `\n${step ?? ""}|${ts}|${formatted}`);
     if (this.metaStore.flag("has_events")) this.persistMetaInBackground();
   }
 
@@ -444,6 +480,12 @@ export class Run {
     if (this.ended) return;
     await this.settle();
     this.finalize(opts.status ?? "succeeded", "OfflineOperation");
+    await this.backgroundSync?.final();
+  }
+
+  /** Where the run is mirrored (`s3://bucket/prefix/<uuid>`), when `init` was given a `store`. */
+  get storeUri(): string | undefined {
+    return this.backgroundSync && `${this.backgroundSync.uri.replace(/\/+$/, "")}/${this.uuid}`;
   }
 
   get isEnded(): boolean {
@@ -452,6 +494,7 @@ export class Run {
 
   private finishSync(status: "succeeded" | "failed" | "stopped", reason: string): void {
     if (this.ended) return;
+    this.backgroundSync?.stop(); // no async work at exit: `runtrail sync` sends the rest later
     try {
       this.finalize(status, reason);
     } catch (err) {

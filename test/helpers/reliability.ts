@@ -16,6 +16,7 @@ import {
   writeSync,
   type Stats,
 } from "node:fs";
+import { writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
@@ -52,6 +53,12 @@ export function selfCheckProblem(buf: Buffer): string | undefined {
   if (body.length !== Number(size)) return `has ${body.length} of ${size} bytes`;
   if (createHash("md5").update(body).digest("hex") !== md5) return "content does not match its md5";
   return undefined;
+}
+
+/** A checkpoint folder as the fixtures write it: self-checking files, then `manifest.json` last. */
+export async function writeCheckpointDir(dir: string, seed: number, sizes: Record<string, number> = { "weights.bin": 4096 }): Promise<void> {
+  for (const [name, size] of Object.entries(sizes)) await writeFile(join(dir, name), selfCheckingBytes(seed + name.length * 1e6, size));
+  await writeFile(join(dir, "manifest.json"), JSON.stringify({ seed, files: Object.keys(sizes) }));
 }
 
 // ---------------------------------------------------------------- progress side channel
@@ -118,7 +125,6 @@ export function assetProblem(path: string): string | undefined | "unverifiable" 
     }
     if (names.includes("model.json")) return tfjsProblem(path);
     if (names.some((n) => n.endsWith(".bin"))) return "a checkpoint folder without its manifest.json / model.json (incomplete)";
-    if (names.length === 0) return "an empty folder";
     return "unverifiable";
   }
   const buf = readFileSync(path);
@@ -168,7 +174,7 @@ function insideRun(runPath: string, p: string): string | undefined {
   if (URL_RE.test(p)) return undefined;
   const abs = isAbsolute(p) ? p : resolve(runPath, p);
   const rel = relative(runPath, abs);
-  return rel.startsWith("..") || isAbsolute(rel) ? undefined : abs;
+  return rel === ".." || rel.startsWith(`..${sep}`) || isAbsolute(rel) ? undefined : abs;
 }
 
 /**
@@ -229,7 +235,9 @@ export async function checkRun(runPath: string): Promise<RunReport> {
     const what = `lineage ${rec.kind}/${rec.name}`;
     const s = (rec.summary ?? {}) as Record<string, any>;
     const isStream = typeof rec.path === "string" && /^(events|resources)\/[^/]+\/[^/]+\.plx$/.test(rec.path);
-    if (typeof rec.path === "string" && !isStream) checkFile(what, rec.path, s.hash);
+    // A record runtrail hashed itself (an output it moved or copied, a reference to a local file):
+    // `summary.path` is absolute, and if it is inside the run the file must match the hash.
+    if (!isStream && typeof s.path === "string" && isAbsolute(s.path) && typeof s.hash === "string") checkFile(what, s.path, s.hash);
     if (isStream && !existsSync(join(runPath, rec.path!))) problem(`${what}: ${rec.path} does not exist`);
     if (s.latest) checkFile(`${what} latest`, s.latest.path, s.latest.hash);
     if (s.best) checkFile(`${what} best`, s.best.path);

@@ -1,5 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { init, loadRun, readEvents, type Run } from "../../src/index.js";
@@ -145,6 +147,34 @@ describe("concurrency", () => {
     expect(run.status).toBe("succeeded");
     expect(run.meta.meta_info).toMatchObject({ has_metrics: true, has_events: true, has_model: true });
     console.log(`[reliability] concurrency: ${who.length} processes on one run's separate streams, ${rows} rows and ${records} lineage records checked, 0 corrupt runs`);
+  });
+
+  it("a run lock left by a killed process is broken at once; a live holder is waited for", async () => {
+    const root = tmp();
+    const first = await init({ offlineRoot: root, handleExit: false });
+    first.logMetric("loss", 1, { step: 0 });
+    await first.end();
+    const lock = join(first.artifactsPath, ".runtrail", "lock");
+    const dead = spawn(process.execPath, ["-e", "0"]);
+    await new Promise((r) => dead.on("exit", r));
+    writeFileSync(lock, `${dead.pid}\n${hostname()}\n${Date.now()}\n`);
+    const resumed = await init({ offlineRoot: root, runUuid: first.uuid, handleExit: false });
+    expect(existsSync(lock)).toBe(false);
+    await resumed.end();
+
+    const holder = spawn(process.execPath, ["-e", "setTimeout(() => {}, 20000)"]);
+    writeFileSync(lock, `${holder.pid}\n${hostname()}\n${Date.now()}\n`);
+    const go = join(root, "go");
+    writeFileSync(go, "");
+    const child = await spawnFixture(FIXTURE, [root, first.uuid, "w9", "30", go]);
+    const w = watch(child);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(w.stdout(), "the worker waits while the lock is held").not.toContain("ready");
+    rmSync(lock); // the holder releases it
+    await w.waitFor(/done/);
+    holder.kill("SIGKILL");
+    expect((await checkRun(first.artifactsPath)).problems).toEqual([]);
+    expect((await readEvents(first.artifactsPath, "metric", "w9_loss")).length).toBe(30);
   });
 
   it("several processes appending to the same stream of a run interleave whole rows only", async () => {

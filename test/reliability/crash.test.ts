@@ -106,6 +106,10 @@ async function killLoop(root: string, t: Totals): Promise<string> {
     t.orphanAssets = Math.max(t.orphanAssets, report.orphanAssets);
     t.tempLeftovers = Math.max(t.tempLeftovers, report.tempLeftovers);
     const onDisk = await assertContiguous(runPath);
+    if (existsSync(join(runPath, "events/model/ckpt.plx"))) {
+      const newest = Math.max(...(await readEvents(runPath, "model", "ckpt")).map((r) => r.step!));
+      expect(onDisk, "the metrics logged before a checkpoint are on disk when it is").toBeGreaterThanOrEqual(newest);
+    }
 
     const progress = readProgress(progressFile);
     const last = progress.at(-1);

@@ -2,6 +2,7 @@
 // the resume suite kills and restarts radosgw, which would break suites running alongside it.
 import { describeS3 } from "../helpers/s3-env.js";
 import { cliSuite } from "./suites/cli.js";
+import { liveRunSuite } from "./suites/live-run.js";
 import { errorsSuite } from "./suites/errors.js";
 import { multipartSuite } from "./suites/multipart.js";
 import { resumeSuite } from "./suites/resume.js";
@@ -12,5 +13,6 @@ describeS3("S3 store against the real gateway", (env) => {
   multipartSuite(env);
   errorsSuite(env);
   cliSuite(env);
+  liveRunSuite(env);
   resumeSuite(env);
 });

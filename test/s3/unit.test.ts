@@ -102,6 +102,7 @@ describe("error mapping", () => {
     );
     expect(toS3Error(new Error("socket hang up"), ctx)).toBeInstanceOf(S3EndpointUnreachableError);
     expect(toS3Error(Object.assign(new Error("aborted"), { name: "AbortError" }), ctx)).toBeInstanceOf(S3TransferAbortedError);
+    expect(toS3Error(new Error("Region is missing"), ctx).message).toMatch(/AWS_REGION/);
     const other = toS3Error(sdkError("SlowDown", 503), ctx);
     expect(other).toBeInstanceOf(S3RequestError);
     expect(other.message).toBe("S3 PutObject of s3://bkt/p/k failed: SlowDown (HTTP 503).");

@@ -1,4 +1,6 @@
 import { existsSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import fsp from "node:fs/promises";
+import { syncBuiltinESMExports } from "node:module";
 import { join } from "node:path";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { TfjsMismatchError, TrackingCallback, UnknownMonitorError, type TfModule } from "../../src/adapters/tfjs.js";
@@ -48,30 +50,31 @@ describe("TrackingCallback: bad input and failures", () => {
   describe("write failures", () => {
     const warnings = captureWarnings();
 
-    it("a checkpoint whose save throws mid-way: training completes, the error is recorded, no half version stays", async () => {
+    it("a checkpoint write that fails half-way: training completes, the error is recorded, no half version stays", async () => {
       const run = await newRun(tmp());
       const { xs, ys } = xorData(16);
-      // tfjs hands callbacks the functional model inside a tf.sequential(), so patch the class.
-      const proto = tf.LayersModel.prototype;
-      const save = proto.save;
-      let calls = 0;
-      proto.save = async function (this: tf.LayersModel, handler, config) {
-        const result = await save.call(this, handler, config); // model.json and weights.bin are written into the staging folder…
-        if (++calls === 2) throw new Error("disk full (simulated)"); // …then the save fails
-        return result;
-      };
+      // The second checkpoint fails after its model.json is written, while writing weights.bin.
+      const writeFile = fsp.writeFile;
+      let bins = 0;
+      fsp.writeFile = (async (file: Parameters<typeof writeFile>[0], ...rest: unknown[]) => {
+        if (String(file).endsWith("weights.bin") && ++bins === 2) throw Object.assign(new Error("ENOSPC: no space left on device (simulated)"), { code: "ENOSPC" });
+        return (writeFile as (...a: unknown[]) => Promise<void>)(file, ...rest);
+      }) as typeof writeFile;
+      syncBuiltinESMExports();
       const cb = new TrackingCallback({ tf, checkpoint: true });
       let h: tf.History;
       try {
         h = await xorModel().fit(xs, ys, { ...FIT, epochs: 4, callbacks: [cb] });
       } finally {
-        proto.save = save;
+        fsp.writeFile = writeFile;
+        syncBuiltinESMExports();
       }
+      expect(bins).toBe(4);
       expect(h.epoch).toEqual([0, 1, 2, 3]);
       expect(cb.errors).toHaveLength(1);
       expect(cb.errors[0]).toBeInstanceOf(RunWriteError);
       expect(cb.errors[0]).toMatchObject({ code: "RUNTRAIL_WRITE_FAILED", value: { name: "model", step: 1 } });
-      expect((cb.errors[0]!.cause as Error).message).toBe("disk full (simulated)");
+      expect((cb.errors[0]!.cause as Error).message).toMatch(/ENOSPC/);
       expect(warnings).toContain(cb.errors[0]);
       const p = run.artifactsPath;
       expect(readdirSync(join(p, "assets", "model")).sort()).toEqual(["model_0", "model_2", "model_3"]);
@@ -79,6 +82,27 @@ describe("TrackingCallback: bad input and failures", () => {
       expect((await readEvents(p, "model", "model")).map((r) => r.step)).toEqual([0, 2, 3]);
       expect((await loadRun(p)).lineage.find((r) => r.path === "events/model/model.plx")?.summary).toMatchObject({ versions: [0, 2, 3] });
       expect((await readEvents(p, "metric", "loss")).map((r) => r.step)).toEqual([0, 1, 2, 3]);
+    });
+
+    it("a model that cannot be serialised at a checkpoint: recorded, and the next checkpoints are saved", async () => {
+      const run = await newRun(tmp());
+      const { xs, ys } = xorData(16);
+      // tfjs hands callbacks the functional model inside a tf.sequential(), so patch the class.
+      const proto = tf.LayersModel.prototype;
+      const save = proto.save;
+      let calls = 0;
+      proto.save = async function (this: tf.LayersModel, handler, config) {
+        if (++calls === 1) throw new Error("cannot serialise (simulated)");
+        return save.call(this, handler, config);
+      };
+      const cb = new TrackingCallback({ tf, checkpoint: true });
+      try {
+        await xorModel().fit(xs, ys, { ...FIT, epochs: 3, callbacks: [cb] });
+      } finally {
+        proto.save = save;
+      }
+      expect(cb.errors.map((e) => e.value)).toEqual([{ name: "model", step: 0 }]);
+      expect(readdirSync(join(run.artifactsPath, "assets", "model")).sort()).toEqual(["model_1", "model_2"]);
     });
 
     it("a real file-system failure on every checkpoint: training completes and every failure is recorded", async () => {

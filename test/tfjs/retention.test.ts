@@ -31,6 +31,7 @@ async function drive(run: Run, checkpoint: CheckpointOptions, logs: Array<Record
   const after: number[][] = [];
   for (const [i, l] of logs.entries()) {
     await cb.onEpochEnd(firstEpoch + i, { ...l });
+    await cb.saved();
     after.push(onDisk(run));
   }
   await cb.onTrainEnd();

@@ -61,6 +61,9 @@ function classesFor(tf: TfModule): { epoch: CallbackClass; batch: CallbackClass 
     checkpoints(): CheckpointInfo[] {
       return trackerOf(this, "checkpoints").list();
     }
+    saved(): Promise<void> {
+      return trackerOf(this, "saved").settle();
+    }
 
     override setModel(model: Parameters<tfjs.CustomCallback["setModel"]>[0]): void {
       const tracker = trackerOf(this, "setModel");
@@ -109,6 +112,12 @@ export interface TrackingCallback extends tfjs.CustomCallback {
   best(): CheckpointInfo | undefined;
   /** Every checkpoint still on disk, oldest first (versions of earlier sessions of a resumed run included). */
   checkpoints(): CheckpointInfo[];
+  /**
+   * Resolves once the checkpoint being written is committed (or recorded in `errors`). A
+   * checkpoint is snapshotted at its epoch end and written while training goes on; `fit`
+   * resolves only after all of them are done, so this is for code that runs during `fit`.
+   */
+  saved(): Promise<void>;
 }
 
 /**
@@ -122,7 +131,8 @@ export interface TrackingCallback extends tfjs.CustomCallback {
  *   run's inputs, and `outputs/model_summary.txt`.
  * - With `checkpoint`: versions `assets/model/<name>_<step>/` (`model.json` + `weights.bin`, the
  *   tfjs-node `file://` layout, optimizer state included by default) through the run's
- *   `saveModel`, `framework: "tfjs"`, selected and pruned by the shared retention policy.
+ *   `saveModel`, `framework: "tfjs"`, selected and pruned by the shared retention policy. The
+ *   model is snapshotted at the checkpoint and written while the next batches train (see `saved()`).
  *
  * A `monitor` the logs do not contain rejects `fit` with `UnknownMonitorError` at the first
  * checkpoint (the first epoch end by default). A checkpoint that cannot be written does not

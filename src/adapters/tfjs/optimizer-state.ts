@@ -1,4 +1,3 @@
-import { fileIOHandler } from "./file-io.js";
 import type { IOHandler, LayersModel, ModelArtifacts, TfModule, WeightsManifestEntry } from "./types.js";
 
 /** An optimizer's state encoded as tfjs encodes it with `includeOptimizer` (weight group `optimizer`). */
@@ -41,9 +40,8 @@ export async function encodeOptimizerState(tf: TfModule, model: LayersModel): Pr
   }
 }
 
-/** Saves `model` into `dir` in tfjs-node's `file://` layout, with `state` appended when given. */
-export async function saveLayersModel(model: LayersModel, dir: string, state?: OptimizerState): Promise<void> {
-  const handler = fileIOHandler(dir);
+/** Saves `model` through `handler`, with the optimizer `state` appended when given. */
+export async function saveLayersModel(model: LayersModel, handler: Required<Pick<IOHandler, "save">>, state?: OptimizerState): Promise<void> {
   if (state === undefined) {
     await model.save(handler);
     return;
@@ -60,6 +58,25 @@ export async function saveLayersModel(model: LayersModel, dir: string, state?: O
     },
   };
   await model.save(withState);
+}
+
+/**
+ * The model's artifacts as `model.save` produces them, held in memory: a snapshot (weights are
+ * copied into a new buffer) that can be written later while training goes on.
+ */
+export async function snapshotModel(model: LayersModel, state?: OptimizerState): Promise<ModelArtifacts> {
+  let artifacts: ModelArtifacts | undefined;
+  await saveLayersModel(
+    model,
+    {
+      save: async (a) => {
+        artifacts = a;
+        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } };
+      },
+    },
+    state,
+  );
+  return artifacts!;
 }
 
 /**

@@ -1,12 +1,13 @@
 import { writeFile } from "node:fs/promises";
-import { CheckpointManager, UnknownMonitorError, type CheckpointInfo } from "../../core/checkpoints.js";
+import { CheckpointManager, type CheckpointInfo } from "../../core/checkpoints.js";
 import { RunEndedError, RunWriteError } from "../../core/errors.js";
 import { toFqnName } from "../../core/names.js";
 import { eventPath } from "../../core/paths.js";
 import type { Run } from "../../core/run.js";
 import { TfjsMismatchError } from "./errors.js";
 import { lastStep } from "./last-step.js";
-import { encodeOptimizerState, OptimizerStateUnsupported, saveLayersModel, type OptimizerState } from "./optimizer-state.js";
+import { fileIOHandler } from "./file-io.js";
+import { encodeOptimizerState, OptimizerStateUnsupported, snapshotModel, type OptimizerState } from "./optimizer-state.js";
 import type { ResolvedOptions } from "./options.js";
 import type { FitParams, LayersModel, TfModule, UnresolvedLogs } from "./types.js";
 
@@ -32,6 +33,10 @@ export class TfjsTracker {
   private includeOptimizer: boolean;
   private step: number | undefined;
   private described = false;
+  /** The model summary being written; awaited at train end rather than holding up the first batch. */
+  private background: Promise<void> | undefined;
+  /** The checkpoint being written while training goes on (at most one). */
+  private pending: Promise<void> | undefined;
   private readonly batchNames = new Map<string, string>();
 
   constructor(
@@ -74,11 +79,13 @@ export class TfjsTracker {
     if (this.step === undefined) this.step = this.usesBatches ? await this.resumeStep() : 0;
     if (!this.described) {
       this.described = true;
-      await this.describe(model, params ?? {});
+      this.describe(model, params ?? {});
     }
   }
 
   async batchEnd(batch: number, logs: UnresolvedLogs | undefined): Promise<void> {
+    // fit never yields to the event loop: give a checkpoint being written a turn to progress.
+    if (this.pending !== undefined) await nextTurn();
     const step = (this.step = (this.step ?? 0) + 1);
     const log = this.batchEvery !== 0 && step % this.batchEvery === 0;
     const save = this.saveEveryBatches !== 0 && step % this.saveEveryBatches === 0;
@@ -100,11 +107,13 @@ export class TfjsTracker {
     if (typeof lr === "number") this.run.logMetric("lr", lr, opts);
     const wrote = this.checkpoints !== undefined && this.saveEveryBatches === 0 && (await this.checkpoint(epoch, metrics, { epoch }));
     // fit never yields to the event loop by itself: let the run's flush timer and signals run once per epoch.
-    if (!wrote) await new Promise<void>((resolve) => setImmediate(resolve));
+    if (!wrote) await nextTurn();
   }
 
   /** Everything this callback started is awaited in its hooks; what is left is the run's own buffered work. */
   async trainEnd(): Promise<void> {
+    await this.settle();
+    await this.background;
     try {
       await this.run.flush();
     } catch (err) {
@@ -112,42 +121,62 @@ export class TfjsTracker {
     }
   }
 
+  /** Waits for the checkpoint being written, so that the best value and the versions are current. */
+  async settle(): Promise<void> {
+    while (this.pending !== undefined) await this.pending;
+  }
+
   /**
-   * Saves a checkpoint when the policy wants one. An unknown monitor throws (fit rejects with
-   * UnknownMonitorError); a failed write is recorded and training goes on.
-   * @returns whether anything was written (or attempted).
+   * Saves a checkpoint when the policy wants one: the model is snapshotted now (weights copied),
+   * then written and committed while training goes on; the next checkpoint or the train end
+   * waits for it. An unknown monitor throws (fit rejects with UnknownMonitorError); a failed
+   * write is recorded and training goes on.
+   * @returns whether a checkpoint was started.
    */
   private async checkpoint(step: number, metrics: Record<string, number>, extra: Record<string, unknown>): Promise<boolean> {
+    await this.settle();
     const manager = this.checkpoints!;
     if (!manager.shouldSave(metrics)) return false;
-    const model = this.model!;
+    const failed = (err: unknown): void =>
+      this.nonFatal(`checkpoint "${manager.name}" at step ${step} could not be saved; nothing of it was kept`, err, { name: manager.name, step }, false);
+    let artifacts: Awaited<ReturnType<typeof snapshotModel>>;
     try {
-      await manager.save(step, metrics, (dir) => this.write(model, dir), extra);
+      artifacts = await snapshotModel(this.model!, await this.optimizerState(this.model!));
     } catch (err) {
-      if (err instanceof UnknownMonitorError) throw err;
-      this.nonFatal(`checkpoint "${manager.name}" at step ${step} could not be saved; nothing of it was kept`, err, { name: manager.name, step });
+      failed(err);
+      return true;
     }
+    const job: Promise<void> = manager.save(step, metrics, async (dir) => void (await fileIOHandler(dir).save(artifacts)), extra).then(
+      () => undefined,
+      failed,
+    );
+    this.pending = job;
+    void job.then(() => {
+      if (this.pending === job) this.pending = undefined;
+    });
     return true;
   }
 
-  private async write(model: LayersModel, dir: string): Promise<void> {
-    let state: OptimizerState | undefined;
-    if (this.includeOptimizer) {
-      try {
-        state = await encodeOptimizerState(this.tf, model);
-      } catch (err) {
-        if (!(err instanceof OptimizerStateUnsupported)) throw err;
-        this.includeOptimizer = false;
-        process.emitWarning(`runtrail/tfjs: ${err.message}; checkpoints are saved without optimizer state from now on.`, {
-          code: "RUNTRAIL_OPTIMIZER_STATE",
-        });
-      }
+  /** The optimizer's encoded state, unless disabled or unsupported (then a warning, once). */
+  private async optimizerState(model: LayersModel): Promise<OptimizerState | undefined> {
+    if (!this.includeOptimizer) return undefined;
+    try {
+      return await encodeOptimizerState(this.tf, model);
+    } catch (err) {
+      if (!(err instanceof OptimizerStateUnsupported)) throw err;
+      this.includeOptimizer = false;
+      process.emitWarning(`runtrail/tfjs: ${err.message}; checkpoints are saved without optimizer state from now on.`, {
+        code: "RUNTRAIL_OPTIMIZER_STATE",
+      });
+      return undefined;
     }
-    await saveLayersModel(model, dir, state);
   }
 
-  /** Parameters once (`layers` — input layers not counted —, `optimizer`, `loss`, `batch_size`, `epochs`) and `outputs/model_summary.txt`. */
-  private async describe(model: LayersModel, params: FitParams): Promise<void> {
+  /**
+   * Parameters once (`layers` — input layers not counted —, `optimizer`, `loss`, `batch_size`,
+   * `epochs`), then `outputs/model_summary.txt` in the background (awaited at train end).
+   */
+  private describe(model: LayersModel, params: FitParams): void {
     const inputs: Record<string, unknown> = { layers: model.layers.filter((l) => l.getClassName() !== "InputLayer").length };
     if (model.optimizer != null) inputs.optimizer = model.optimizer.getClassName();
     const loss = lossName(model.loss);
@@ -159,15 +188,15 @@ export class TfjsTracker {
     } catch (err) {
       this.nonFatal("the training parameters could not be recorded", err);
     }
-    try {
-      const lines: string[] = [];
-      model.summary(undefined, undefined, (...args: unknown[]) => lines.push(args.join(" ")));
-      const path = this.run.getOutputsPath("model_summary.txt");
-      await writeFile(path, lines.join("\n") + "\n", "utf8");
-      await this.run.logArtifactRef({ path, name: "model_summary" });
-    } catch (err) {
-      this.nonFatal("the model summary could not be saved", err);
-    }
+    this.background = this.writeSummary(model).catch((err: unknown) => this.nonFatal("the model summary could not be saved", err, undefined, false));
+  }
+
+  private async writeSummary(model: LayersModel): Promise<void> {
+    const lines: string[] = [];
+    model.summary(undefined, undefined, (...args: unknown[]) => lines.push(args.join(" ")));
+    const path = this.run.getOutputsPath("model_summary.txt");
+    await writeFile(path, lines.join("\n") + "\n", "utf8");
+    await this.run.logArtifactRef({ path, name: "model_summary" });
   }
 
   /** Where the global batch step resumes: after the last one this run's files know of. */
@@ -192,8 +221,9 @@ export class TfjsTracker {
     return n;
   }
 
-  private nonFatal(what: string, err: unknown, value?: unknown): void {
-    if (err instanceof RunEndedError) throw err;
+  /** Records a failure that must not stop training; `rethrowEnded` lets "the run has ended" surface in `fit`. */
+  private nonFatal(what: string, err: unknown, value?: unknown, rethrowEnded = true): void {
+    if (rethrowEnded && err instanceof RunEndedError) throw err;
     const e = new RunWriteError(`runtrail/tfjs: ${what} (${(err as Error)?.message ?? String(err)}); training goes on.`, value, err);
     this.errors.push(e);
     process.emitWarning(e);
@@ -227,6 +257,11 @@ export async function resolveLogs(logs: UnresolvedLogs | undefined): Promise<Rec
   }
   if (reads) await Promise.all(reads);
   return out;
+}
+
+/** One turn of the event loop (timers, I/O callbacks), then back. */
+function nextTurn(): Promise<void> {
+  return new Promise<void>((resolve) => setImmediate(resolve));
 }
 
 function lossName(loss: unknown): unknown {

@@ -4,6 +4,7 @@ import { CorruptRunError, ArtifactNotFoundError } from "../errors.js";
 import { isJsonlKind } from "../kinds.js";
 import { toFqnName } from "../names.js";
 import { eventPath } from "../paths.js";
+import { localRunPath } from "../load-run.js";
 import { parsePyTimestamp } from "./pyformat.js";
 import { parseCsvValue, parseJsonlValue, parsePyFloat, parseStep, type EventRow } from "./rows.js";
 import type { EventValue } from "./values.js";
@@ -98,7 +99,7 @@ export function parseEvents<V = unknown>(kind: string, text: string, source = "<
 }
 
 async function readEventText(runPath: string, kind: string, name: string): Promise<{ path: string; text: string }> {
-  const path = eventPath(runPath, kind, toFqnName(name));
+  const path = eventPath(await localRunPath(runPath), kind, toFqnName(name));
   try {
     return { path, text: await fsp.readFile(path, "utf8") };
   } catch (err) {
@@ -111,7 +112,8 @@ async function readEventText(runPath: string, kind: string, name: string): Promi
 
 /**
  * Reads every event of one stream (`events/<kind>/<name>.plx`) with its step, time and typed
- * value. The name goes through the same sanitising as when it was logged.
+ * value. The name goes through the same sanitising as when it was logged. `runPath` may be a run
+ * in object storage, `s3://bucket/prefix/<uuid>` (read through a local cache).
  *
  * @example
  * const loss = await readEvents(run.artifactsPath, "metric", "loss"); // [{ step: 0, timestamp, value: 0.69 }, …]

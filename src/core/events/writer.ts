@@ -36,6 +36,8 @@ export class EventWriter {
   private timer: NodeJS.Timeout | undefined;
   /** A failure of a timer flush, kept until someone can be told: the next `flush()` or `end()`. */
   private backgroundError: RunWriteError | undefined;
+  /** The last background write failed: full chunks are left to the timer. */
+  private stalled = false;
 
   constructor(
     private readonly runPath: string,
@@ -61,7 +63,7 @@ export class EventWriter {
   /** Buffers one row (which starts with "\n"). */
   append(s: EventStream, row: string): void {
     s.pending += row;
-    if (s.pending.length >= CHUNK_CHARS) this.writeStream(s);
+    if (s.pending.length >= CHUNK_CHARS && !this.stalled) this.writeInBackground(s);
     else this.dirty.add(s);
   }
 
@@ -84,17 +86,26 @@ export class EventWriter {
     const earlier = this.backgroundError;
     this.backgroundError = undefined;
     if (failures.length) throw failures[0];
+    this.stalled = false;
     if (earlier) throw earlier;
   }
 
   /** Flushes what it can and swallows nothing: errors are kept for the next `flush()`/`end()`. */
   flushInBackground(): void {
-    for (const s of [...this.dirty]) {
-      try {
-        this.writeStream(s);
-      } catch (err) {
-        this.keepBackgroundError(err as RunWriteError);
-      }
+    for (const s of [...this.dirty]) this.writeInBackground(s);
+  }
+
+  /**
+   * A write nobody is waiting for (timer, full chunk): a failure must not reach the logging call.
+   * After one, full chunks wait for the timer's retries instead of failing on every row.
+   */
+  private writeInBackground(s: EventStream): void {
+    try {
+      this.writeStream(s);
+      this.stalled = false;
+    } catch (err) {
+      this.stalled = true;
+      this.keepBackgroundError(err as RunWriteError);
     }
   }
 

@@ -139,6 +139,9 @@ export function toS3Error(err: unknown, ctx: S3ErrorContext): Error {
   if (e.name === "TimeoutError" || /socket hang up/i.test(e.message ?? "")) {
     return new S3EndpointUnreachableError(ctx.endpoint, e.name === "TimeoutError" ? "timeout" : "connection closed", err);
   }
+  if (/^Region is missing/.test(e.message ?? "")) {
+    return new S3LocationError(`no AWS region for ${ctx.endpoint}: set AWS_REGION, pass --region / the \`region\` option, or set one in the AWS profile`, ctx.endpoint);
+  }
   if (AUTH_CODES.has(s3Code)) {
     const detail = s3Code === "CredentialsProviderError" ? "no credentials found" : s3Code;
     return new S3AuthError(detail, ctx.endpoint, err);

@@ -6,6 +6,8 @@ export { syncRun, DEFAULT_CONCURRENCY, DEFAULT_PART_SIZE, MD5_METADATA_KEY } fro
 export type { SyncOptions, SyncProgress, SyncReport } from "./sync.js";
 export { materializeS3Run } from "./s3-reader.js";
 export type { MaterializeOptions } from "./s3-reader.js";
+export { listS3Runs } from "./s3-runs.js";
+export type { ListS3RunsOptions } from "./s3-runs.js";
 export { createS3Store } from "./s3-client.js";
 export type { S3Store } from "./s3-client.js";
 export { parseS3Uri, formatS3Uri, resolveS3Options } from "./s3-location.js";

@@ -27,6 +27,8 @@ export interface MaterializeOptions extends S3StoreOptions {
   signal?: AbortSignal;
   /** A client to reuse across calls (see `createS3Store`); the store options above are then ignored. */
   store?: S3Store;
+  /** Fetch only `run.plx.json` and `lineages.plx.json` (enough to list runs). Default: false. */
+  metadataOnly?: boolean;
 }
 
 interface CacheEntry {
@@ -106,7 +108,7 @@ class RunDownload {
 
     const listed = new Map<string, { etag: string; size: number }>();
     let token: string | undefined;
-    for (let page = 0; page < 100_000; page++) {
+    for (let page = 0; page < 100_000 && !this.opts.metadataOnly; page++) {
       const out = await this.store.call("ListObjectsV2", this.bucket, this.runKey, () =>
         this.store.client.send(
           new this.store.sdk.ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.runKey, ContinuationToken: token }),
@@ -122,6 +124,10 @@ class RunDownload {
       }
       if (!out.IsTruncated || !out.NextContinuationToken) break;
       token = out.NextContinuationToken;
+    }
+    if (this.opts.metadataOnly) {
+      // Data files cached by an earlier full read stay; only the metadata is refreshed.
+      for (const rel of Object.keys(cache.files)) listed.set(rel, cache.files[rel]!);
     }
     if (listed.size === 0 && [...meta.values()].every((b) => b === undefined)) {
       const where = `s3://${this.bucket}/${this.runKey.slice(0, -1)}`;

@@ -1,8 +1,9 @@
+import { writeFileSync } from "node:fs";
 import { mkdtemp, readFile, rm, unlink, utimes, writeFile, appendFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { materializeS3Run, syncRun, type S3Store } from "../../../src/core/store/index.js";
+import { listS3Runs, materializeS3Run, syncRun, type S3Store } from "../../../src/core/store/index.js";
 import { listRunFiles } from "../../../src/core/store/run-files.js";
 import { freshBucket, listKeys, makeRun, recordRequests, testStore, type S3TestEnv } from "../../helpers/s3-env.js";
 
@@ -104,6 +105,31 @@ export function roundTripSuite(env: S3TestEnv): void {
       expect(new Set(order)).toEqual(new Set(["assets/image/sample_2.png", "outputs/model/weights.bin", "lineages.plx.json", "run.plx.json"]));
     });
 
+    it("lineage uploaded with a sync never names a file that sync did not upload", async () => {
+      const { runPath, uuid } = await makeRun(root, {
+        "run.plx.json": "{}",
+        "lineages.plx.json": JSON.stringify([{ name: "m", path: "assets/model/m_1" }]),
+        "assets/model/m_1": "one",
+      });
+      let wrote = false;
+      await syncRun(runPath, `s3://${bucket}/lineage`, {
+        store,
+        onProgress: () => {
+          if (wrote) return;
+          wrote = true; // after the sync has listed the folder: a new version and the lineage naming it
+          writeFileSync(join(runPath, "assets/model/m_2"), "two");
+          writeFileSync(join(runPath, "lineages.plx.json"), JSON.stringify([{ name: "m", path: "assets/model/m_2" }]));
+        },
+      });
+      const back = await materializeS3Run(`s3://${bucket}/lineage/${uuid}`, { store, cacheRoot: join(root, "cache-lineage") });
+      expect(JSON.parse(await readFile(join(back, "lineages.plx.json"), "utf8"))[0].path).toBe("assets/model/m_1");
+      const next = await syncRun(runPath, `s3://${bucket}/lineage`, { store });
+      expect(next.filesSent).toBe(2);
+      await materializeS3Run(`s3://${bucket}/lineage/${uuid}`, { store, cacheRoot: join(root, "cache-lineage") });
+      expect(JSON.parse(await readFile(join(back, "lineages.plx.json"), "utf8"))[0].path).toBe("assets/model/m_2");
+      expect(await readFile(join(back, "assets/model/m_2"), "utf8")).toBe("two");
+    });
+
     it("a file deleted locally is deleted remotely (deleteRemoved: false keeps it), and from the reader's cache", async () => {
       const { runPath, uuid } = await makeRun(root, { "run.plx.json": "{}", "assets/model/m_1.bin": "one", "assets/model/m_2.bin": "two" });
       await syncRun(runPath, `s3://${bucket}/prune`, { store });
@@ -118,6 +144,21 @@ export function roundTripSuite(env: S3TestEnv): void {
       expect(await listKeys(store, bucket, `prune/${uuid}/assets`)).toEqual([`prune/${uuid}/assets/model/m_2.bin`]);
       await materializeS3Run(`s3://${bucket}/prune/${uuid}`, { store, cacheRoot });
       expect((await listRunFiles(back)).files.map((f) => f.rel)).toEqual(["assets/model/m_2.bin", "run.plx.json"]);
+    });
+
+    it("lists the runs under a prefix, and can fetch only their metadata", async () => {
+      const a = await makeRun(root, { "run.plx.json": '{"name":"a"}', "lineages.plx.json": "[]", "outputs/big.bin": { random: 1000 } });
+      const b = await makeRun(root, { "run.plx.json": '{"name":"b"}' });
+      await syncRun(a.runPath, `s3://${bucket}/listing`, { store });
+      await syncRun(b.runPath, `s3://${bucket}/listing`, { store });
+      await syncRun(b.runPath, `s3://${bucket}/listing/nested`, { store }); // not a run folder of "listing"
+      const runs = await listS3Runs(`s3://${bucket}/listing`, { store });
+      expect(runs).toEqual(
+        [a.uuid, b.uuid].sort().map((uuid) => ({ uuid, uri: `s3://${bucket}/listing/${uuid}` })),
+      );
+      const back = await materializeS3Run(runs.find((r) => r.uuid === a.uuid)!.uri, { store, cacheRoot: join(root, "cache-meta"), metadataOnly: true });
+      expect((await listRunFiles(back)).files.map((f) => f.rel)).toEqual(["lineages.plx.json", "run.plx.json"]);
+      expect(await listS3Runs(`s3://${bucket}/nothing-here`, { store })).toEqual([]);
     });
 
     it("the reader downloads only what changed", async () => {
