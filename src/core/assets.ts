@@ -4,7 +4,7 @@ import * as fsp from "node:fs/promises";
 import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 import { ArtifactNotFoundError, InvalidValueError, type RunWriteError } from "./errors.js";
 import { copyPath, hashPath } from "./fsutil.js";
-import { isArtifactKind, isJsonlKind, V1ArtifactKind } from "./kinds.js";
+import { isArtifactKind, V1ArtifactKind } from "./kinds.js";
 import type { LineageStore, V1RunArtifact } from "./lineage.js";
 import { baseFilename, pathExtension, toFqnName } from "./names.js";
 import { assetRelPath, isPathInside, resolveInside, RunLayout, toRunRelative } from "./paths.js";
@@ -96,6 +96,8 @@ export interface LogImageOptions {
 }
 
 const URL_RE = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//;
+/** Event kinds whose rows carry the value itself: a versioned file's row would not parse there. */
+const INLINE_EVENT_KINDS: ReadonlySet<string> = new Set(["metric", "histogram", "curve", "confusion", "html", "text", "chart", "span"]);
 
 function assertSource(path: unknown, method: string): string {
   if (typeof path !== "string" || path.length === 0) {
@@ -177,9 +179,9 @@ export class AssetLogger {
     const summary = checkSummary(opts.summary, "logArtifact");
     if (opts.step !== undefined && opts.versioned !== false) {
       const step = checkStep(opts.step, "logArtifact");
-      if (kind === "metric" || isJsonlKind(kind)) {
+      if (INLINE_EVENT_KINDS.has(kind)) {
         throw new InvalidValueError(
-          `logArtifact: versions of kind "${kind}" cannot be recorded: events/${kind}/ holds ${kind === "metric" ? "numbers" : "JSON lines"}, not files; use kind "file" (or another file kind).`,
+          `logArtifact: versions of kind "${kind}" cannot be recorded: the rows of events/${kind}/ hold the ${kind} values themselves, not files; use kind "file" (or another file kind).`,
           kind,
         );
       }

@@ -77,6 +77,29 @@ export class LineageStore {
     this.update(() => undefined);
   }
 
+  /** Writes now if anything changed since the last write. */
+  persistPending(): void {
+    if (this.dirty.size) this.persist();
+  }
+
+  private soon: NodeJS.Immediate | undefined;
+  /**
+   * Writes once the current turn of the event loop is done, so changes made together (a new
+   * version, then the policy's selection) cost one write. A write made meanwhile makes it a no-op.
+   */
+  persistSoon(): void {
+    this.soon ??= setImmediate(() => {
+      this.soon = undefined;
+      if (this.dirty.size === 0) return;
+      try {
+        this.persist();
+      } catch (err) {
+        // The records stay dirty: the next write (or the run's end) retries them.
+        process.emitWarning(`runtrail could not write the lineage: ${(err as Error).message}`, { code: "RUNTRAIL_WRITE_FAILED" });
+      }
+    });
+  }
+
   /**
    * Under the run's lock: takes in the records other processes wrote, runs `change` (whose
    * `upsert(…, false)` calls are written with the rest), and writes the merged file.

@@ -469,6 +469,7 @@ export class Run {
   async flush(): Promise<void> {
     await this.settle();
     this.writer.flushSync();
+    this.lineage.persistPending();
   }
 
   /**

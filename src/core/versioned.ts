@@ -73,7 +73,7 @@ export class VersionedStreams {
     return st;
   }
 
-  /** Records a new row (already written) and its version as the latest. */
+  /** Records a new row (already written) and its version as the latest; the lineage is written at the end of this turn. */
   added(kind: string, name: string, latest: LatestVersion, ms: number, framework?: string): VersionedStreamState {
     const st = this.get(kind, name);
     st.count++;
@@ -84,7 +84,8 @@ export class VersionedStreams {
     if (framework !== undefined) st.framework = framework;
     st.latest = latest;
     if (st.versions && !st.versions.includes(latest.step)) st.versions = [...st.versions, latest.step].sort((a, b) => a - b);
-    this.persist(st);
+    this.lineage.upsert(this.record(st), false);
+    this.lineage.persistSoon(); // a checkpoint policy's selection usually follows at once
     return st;
   }
 
@@ -105,7 +106,9 @@ export class VersionedStreams {
       st.latest = { ...st.latest, hash };
       changed = true;
     }
-    if (changed) this.persist(st);
+    if (!changed) return;
+    this.lineage.upsert(this.record(st), false);
+    this.lineage.persistSoon();
   }
 
   /** The lineage record for a stream, merging Polyaxon's summary of the file with our own keys. */

@@ -97,6 +97,9 @@ function expectInsideRun(p: string): void {
 
 /** A fresh source in the sandbox (the working directory): a self-checking file or a folder. */
 function freshSource(kindOf: "file" | "dir" | "missing"): string {
+  // logArtifact({ path: "." }) legitimately moves the working directory itself into the run.
+  mkdirSync(sandbox, { recursive: true });
+  process.chdir(sandbox);
   const n = `src-${serial++}`;
   if (kindOf === "file") writeFileSync(join(sandbox, `${n}.txt`), selfCheckingBytes(serial, 512));
   if (kindOf === "dir") {
@@ -111,8 +114,11 @@ const sourcePath = fc.oneof(
   fc.constantFrom("", "..", ".", "/nonexistent/x", "s3://bucket/key", "a\0b", 42).map((v) => () => v as string),
 );
 
+/** RUNTRAIL_FUZZ_SEED (and RUNTRAIL_FUZZ_PATH) replay a failure that fast-check reported. */
+const REPLAY = process.env.RUNTRAIL_FUZZ_SEED ? { seed: Number(process.env.RUNTRAIL_FUZZ_SEED), path: process.env.RUNTRAIL_FUZZ_PATH } : {};
+
 async function property(label: string, prop: fc.IAsyncProperty<any>): Promise<void> {
-  await fc.assert(prop, { numRuns: RUNS });
+  await fc.assert(prop, { numRuns: RUNS, ...REPLAY });
   expect(treeDiff(before, snapshotOutside()), `${label} touched files outside the run`).toEqual([]);
 }
 

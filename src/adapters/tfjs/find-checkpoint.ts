@@ -46,6 +46,8 @@ function runPathOf(runOrPath: RunOrPath): string {
  * (so it works on a live run, an ended run or a run path).
  *
  * @throws ArtifactNotFoundError when the run has no such stream.
+ * @example
+ * (await listCheckpoints("./plx/runs/<uuid>")).map((c) => c.step); // [3, 7, 9]
  */
 export async function listCheckpoints(runOrPath: RunOrPath, opts: Pick<FindCheckpointOptions, "name"> = {}): Promise<CheckpointRecord[]> {
   const runPath = runPathOf(runOrPath);

@@ -144,7 +144,9 @@ export function parsePyTimestamp(s: string): number {
   const m = TS_RE.exec(s);
   if (!m) return Number.NaN;
   const frac = m[7] ? Number(m[7].slice(0, 3).padEnd(3, "0")) : 0;
-  let ms = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!, frac);
+  const year = +m[1]!;
+  let ms = Date.UTC(year, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!, frac);
+  if (year < 100) ms = new Date(ms).setUTCFullYear(year); // Date.UTC reads years 0–99 as 1900–1999
   const tz = m[8];
   if (tz && tz !== "Z") {
     const sign = tz[0] === "-" ? -1 : 1;
