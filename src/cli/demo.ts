@@ -64,7 +64,6 @@ export async function runDemo(argv: string[]): Promise<number> {
   if (!Number.isInteger(epochs) || epochs < 1 || epochs > 1000) throw new InvalidValueError(`--epochs must be an integer from 1 to 1000 (got ${values.epochs}).`, values.epochs);
   if (values.backend !== "wasm" && values.backend !== "cpu") throw new InvalidValueError(`--backend must be wasm or cpu (got ${values.backend}).`, values.backend);
 
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const tf = requirePeer<any>(["@tensorflow/tfjs-node", "@tensorflow/tfjs"], "runtrail demo");
   const backend = await chooseBackend(tf, values.backend);
   const log = (line: string): void => void process.stdout.write(`${line}\n`);
