@@ -10,7 +10,7 @@ import { pathToFileURL } from "node:url";
 import * as tf from "@tensorflow/tfjs";
 import { TrackingCallback } from "../src/adapters/tfjs.js";
 import { init } from "../src/index.js";
-import { machineLine, median } from "./machine.js";
+import { machineLine, median, type BenchResult } from "./machine.js";
 
 const REPEATS = 9;
 const TARGET = 1.03;
@@ -165,6 +165,19 @@ export async function runTfjsFitBench(): Promise<TfjsFitBenchResult> {
     model.dispose();
     rmSync(root, { recursive: true, force: true });
   }
+}
+
+/** The row `npm run bench` (bench/run.ts) shows for {@link runTfjsFitBench}. */
+export function tfjsFitRow(r: TfjsFitBenchResult): BenchResult {
+  const pct = (x: number): string => `${x >= 1 ? "+" : ""}${((x - 1) * 100).toFixed(1)}%`;
+  return {
+    name: "model.fit with TrackingCallback vs without (wasm)",
+    figure: `${pct(r.ratio)} (ratio ${r.ratio.toFixed(3)})`,
+    ratio: r.ratio,
+    target: `≤ ${pct(r.target)}`,
+    met: r.met,
+    details: r.details,
+  };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1]!).href) {

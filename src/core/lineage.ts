@@ -83,6 +83,9 @@ export class LineageStore {
   }
 
   private soon: NodeJS.Immediate | undefined;
+  /** Where a deferred write's failure goes (the run reports it like a failed timer flush). Default: a warning. */
+  onBackgroundError: (err: RunWriteError) => void = (err) =>
+    process.emitWarning(`runtrail could not write the lineage: ${err.message}`, { code: "RUNTRAIL_WRITE_FAILED" });
   /**
    * Writes once the current turn of the event loop is done, so changes made together (a new
    * version, then the policy's selection) cost one write. A write made meanwhile makes it a no-op.
@@ -95,7 +98,7 @@ export class LineageStore {
         this.persist();
       } catch (err) {
         // The records stay dirty: the next write (or the run's end) retries them.
-        process.emitWarning(`runtrail could not write the lineage: ${(err as Error).message}`, { code: "RUNTRAIL_WRITE_FAILED" });
+        this.onBackgroundError(err as RunWriteError);
       }
     });
   }

@@ -136,6 +136,7 @@ export class Run {
     this.lineage = new LineageStore(join(root, RunLayout.lineages));
     this.versionStreams = new VersionedStreams(this.lineage);
     this.writer = new EventWriter(root, opts.flushIntervalMs ?? 1000);
+    this.lineage.onBackgroundError = (err) => this.writer.keepBackgroundError(err);
     this.assets = new AssetLogger({
       root,
       writer: this.writer,

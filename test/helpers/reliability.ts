@@ -311,10 +311,15 @@ function bundleRoot(): string {
     bundleDir = mkdtempSync(join(tmpdir(), "runtrail-rel-bundle-"));
     // Bundles keep npm packages external; this link lets them resolve from the repository.
     symlinkSync(join(REPO, "node_modules"), join(bundleDir, "node_modules"));
-    const dir = bundleDir;
-    process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
   }
   return bundleDir;
+}
+
+/** Removes the bundled fixtures (call from `afterAll`: test workers may end without an exit event). */
+export function removeBundles(): void {
+  if (bundleDir) rmSync(bundleDir, { recursive: true, force: true });
+  bundleDir = undefined;
+  bundles.clear();
 }
 
 /**

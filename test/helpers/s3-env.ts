@@ -123,17 +123,17 @@ export async function makeRun(root: string, files: Record<string, FileSpec>): Pr
   return { runPath, uuid };
 }
 
-/** md5 (hex) of a file, streamed. */
-export async function md5File(path: string): Promise<string> {
-  const h = createHash("md5");
+/** sha256 (hex, or another digest) of a file, streamed. */
+export async function digestFile(path: string, algorithm = "sha256"): Promise<string> {
+  const h = createHash(algorithm);
   for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
   return h.digest("hex");
 }
 
-/** md5 (hex) of an object, downloaded as a stream. */
-export async function md5Object(store: S3Store, bucket: string, key: string): Promise<string> {
+/** sha256 (hex, or another digest) of an object, downloaded as a stream. */
+export async function digestObject(store: S3Store, bucket: string, key: string, algorithm = "sha256"): Promise<string> {
   const out = await store.client.send(new store.sdk.GetObjectCommand({ Bucket: bucket, Key: key }));
-  const h = createHash("md5");
+  const h = createHash(algorithm);
   for await (const chunk of out.Body as AsyncIterable<Uint8Array>) h.update(chunk);
   return h.digest("hex");
 }

@@ -3,9 +3,9 @@ import { spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { init, loadRun, readEvents, type Run } from "../../src/index.js";
-import { checkRun, spawnFixture, watch } from "../helpers/reliability.js";
+import { checkRun, removeBundles, spawnFixture, watch } from "../helpers/reliability.js";
 import { useTmp } from "../helpers/tmp.js";
 import { whoValue } from "../fixtures/reliability-values.js";
 
@@ -82,6 +82,7 @@ async function assertWorker(runPath: string, who: string): Promise<{ rows: numbe
 }
 
 describe("concurrency", () => {
+  afterAll(removeBundles);
   const tmp = useTmp();
 
   it("several processes log to distinct runs under one root", async () => {

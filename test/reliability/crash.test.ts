@@ -2,9 +2,9 @@ import { randomUUID } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, truncateSync } from "node:fs";
 import { join } from "node:path";
 import type { ChildProcess } from "node:child_process";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { init, loadRun, readEvents } from "../../src/index.js";
-import { checkRun, readProgress, spawnFixture, watch } from "../helpers/reliability.js";
+import { checkRun, readProgress, removeBundles, spawnFixture, watch } from "../helpers/reliability.js";
 import { useTmp } from "../helpers/tmp.js";
 import { accAt, lossAt } from "../fixtures/reliability-values.js";
 
@@ -32,23 +32,26 @@ interface Totals {
   maxLostMs: number;
 }
 
-/** The loss stream is exactly steps 0…n-1 with the values the child logs: nothing duplicated, nothing skipped. */
-async function assertContiguous(runPath: string): Promise<number> {
-  if (!existsSync(join(runPath, "events/metric/loss.plx"))) return -1;
-  const loss = await readEvents(runPath, "metric", "loss");
-  loss.forEach((row, i) => {
-    if (row.step !== i || row.value !== lossAt(i)) throw new Error(`loss row ${i} is ${JSON.stringify(row)}`);
-  });
-  // Files are flushed one after another, so a kill mid-flush can leave acc a flush ahead of loss;
-  // the child resumes after loss's last step and re-logs those acc rows (same step, same value).
-  const acc = await readEvents(runPath, "metric", "acc");
-  let expected = 0;
-  for (const row of acc) {
-    if (row.value !== accAt(row.step!)) throw new Error(`acc row ${JSON.stringify(row)} has the wrong value`);
-    if (row.step === expected) expected++;
-    else if (row.step! >= expected) throw new Error(`acc skips from ${expected - 1} to ${row.step}`);
+/**
+ * A metric stream holds every step 0…max with the value the child logs for it: nothing skipped.
+ * Streams are flushed one after another, so a kill mid-flush can leave one stream a flush ahead
+ * of the other; the child resumes after the stream that is behind, so the one ahead repeats a
+ * few rows (same step, same value). Returns the highest step.
+ */
+async function assertStream(runPath: string, name: string, valueAt: (step: number) => number): Promise<number> {
+  if (!existsSync(join(runPath, "events/metric", `${name}.plx`))) return -1;
+  let next = 0;
+  for (const row of await readEvents(runPath, "metric", name)) {
+    if (row.value !== valueAt(row.step!)) throw new Error(`${name} row ${JSON.stringify(row)} has the wrong value`);
+    if (row.step === next) next++;
+    else if (row.step! > next) throw new Error(`${name} skips from ${next - 1} to ${row.step}`);
   }
-  return loss.at(-1)?.step ?? -1;
+  return next - 1;
+}
+
+/** Both streams are whole; returns the last step on disk of each. */
+async function assertContiguous(runPath: string): Promise<{ loss: number; acc: number }> {
+  return { loss: await assertStream(runPath, "loss", lossAt), acc: await assertStream(runPath, "acc", accAt) };
 }
 
 /**
@@ -74,7 +77,7 @@ const live = new Set<ChildProcess>();
 async function killLoop(root: string, t: Totals): Promise<string> {
   const uuid = randomUUID().replace(/-/g, "");
   const runPath = join(root, "runs", uuid);
-  let lastOnDisk = -1;
+  let resumeFrom = 0;
   for (let k = 0; k < KILLS_PER_LANE; k++) {
     const progressFile = join(root, `progress-${k}.log`);
     const child = await spawnFixture(FIXTURE, [root, uuid, progressFile, join(root, "scratch"), String(FLUSH_MS)]);
@@ -87,7 +90,7 @@ async function killLoop(root: string, t: Totals): Promise<string> {
       await sleep(Math.random() * 40);
     } else {
       const m = await w.waitFor(/ready (\d+)/);
-      expect(Number(m[1]), "a resumed child continues right after the last step on disk").toBe(lastOnDisk + 1);
+      expect(Number(m[1]), "a resumed child continues right after the last step on disk").toBe(resumeFrom);
       await sleep(20 + Math.random() * 700);
     }
     child.kill("SIGKILL");
@@ -105,9 +108,10 @@ async function killLoop(root: string, t: Totals): Promise<string> {
     t.assetsChecked += report.assetsChecked;
     t.orphanAssets = Math.max(t.orphanAssets, report.orphanAssets);
     t.tempLeftovers = Math.max(t.tempLeftovers, report.tempLeftovers);
-    const onDisk = await assertContiguous(runPath);
+    const streams = await assertContiguous(runPath);
+    const onDisk = Math.min(streams.loss, streams.acc);
     if (existsSync(join(runPath, "events/model/ckpt.plx"))) {
-      const newest = Math.max(...(await readEvents(runPath, "model", "ckpt")).map((r) => r.step!));
+      const newest = (await readEvents(runPath, "model", "ckpt")).reduce((max, r) => Math.max(max, r.step!), -1);
       expect(onDisk, "the metrics logged before a checkpoint are on disk when it is").toBeGreaterThanOrEqual(newest);
     }
 
@@ -124,27 +128,29 @@ async function killLoop(root: string, t: Totals): Promise<string> {
       t.maxAllowedRows = Math.max(t.maxAllowedRows, allowed);
       if (firstLost) t.maxLostMs = Math.max(t.maxLostMs, last.ms - firstLost.ms);
     }
-    lastOnDisk = onDisk;
+    resumeFrom = onDisk + 1;
     if (k % 4 === 3) {
       const cut = [cutLastRow(runPath, "metric", "loss"), cutLastRow(runPath, "curve", "calibration")].filter(Boolean).length;
       t.cutRowsInjected += cut;
       const report2 = await checkRun(runPath);
       expect(report2.problems).toEqual([]);
       expect(report2.cutTails).toBe(cut);
-      lastOnDisk = await assertContiguous(runPath);
+      const after = await assertContiguous(runPath);
+      resumeFrom = Math.min(after.loss, after.acc) + 1;
     }
   }
 
   // A last, clean session: resume, continue, end.
   const run = await init({ offlineRoot: root, runUuid: uuid, handleExit: false });
   expect(run.resumed).toBe(true);
-  run.logMetrics({ loss: lossAt(lastOnDisk + 1), acc: accAt(lastOnDisk + 1) }, { step: lastOnDisk + 1 });
+  run.logMetrics({ loss: lossAt(resumeFrom), acc: accAt(resumeFrom) }, { step: resumeFrom });
   await run.end();
   const final = await checkRun(runPath);
   expect(final.problems).toEqual([]);
   expect(final.cutTails).toBe(0);
   expect(final.tempLeftovers).toBe(0);
-  expect(await assertContiguous(runPath)).toBe(lastOnDisk + 1);
+  const streams = await assertContiguous(runPath);
+  expect(Math.min(streams.loss, streams.acc)).toBe(resumeFrom);
   expect((await loadRun(runPath)).status).toBe("succeeded");
   const staging = join(runPath, ".runtrail", "staging");
   expect(existsSync(staging) ? readdirSync(staging) : []).toEqual([]);
@@ -154,6 +160,7 @@ async function killLoop(root: string, t: Totals): Promise<string> {
 }
 
 describe("SIGKILL at random moments", () => {
+  afterAll(removeBundles);
   const tmp = useTmp();
   afterEach(() => {
     for (const c of live) c.kill("SIGKILL");

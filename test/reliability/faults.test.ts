@@ -7,7 +7,7 @@ import { CheckpointHook, CheckpointSaveError } from "../../src/adapters/checkpoi
 import { init, loadRun, readEvents, RunWriteError } from "../../src/index.js";
 import { faultScenario, type FaultResult, type Outcome } from "../fixtures/reliability-fault-scenario.js";
 import { lossAt } from "../fixtures/reliability-values.js";
-import { checkRun, selfCheckingBytes, spawnFixture, watch, writeCheckpointDir } from "../helpers/reliability.js";
+import { checkRun, removeBundles, selfCheckingBytes, spawnFixture, watch, writeCheckpointDir } from "../helpers/reliability.js";
 import { useTmp } from "../helpers/tmp.js";
 
 const counts = { scenarios: 0, realFaults: 0, injectedFaults: 0, failedCalls: 0, warnings: 0, runsChecked: 0 };
@@ -107,6 +107,7 @@ async function assertFaultHandled(r: FaultResult, code: string): Promise<void> {
 }
 
 describe("faults", () => {
+  afterAll(removeBundles);
   const tmp = useTmp();
   // RUNTRAIL_RELIABILITY_NO_MOUNT=1 exercises the injected fallback of sandboxes that forbid mount.
   const mountable = !process.env.RUNTRAIL_RELIABILITY_NO_MOUNT && canMount(mkdirSync(join(tmp(), "probe"), { recursive: true }) ?? "/nonexistent");

@@ -2,10 +2,10 @@ import { randomUUID } from "node:crypto";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { findCheckpoint, TrackingCallback } from "../../src/adapters/tfjs.js";
 import { init, readEvents, RunWriteError } from "../../src/index.js";
-import { checkRun, spawnFixture, watch } from "../helpers/reliability.js";
+import { checkRun, removeBundles, spawnFixture, watch } from "../helpers/reliability.js";
 import { useTmp } from "../helpers/tmp.js";
 import type { ChildProcess } from "node:child_process";
 
@@ -23,6 +23,7 @@ async function assertNoGaps(runPath: string, name: string): Promise<number> {
 }
 
 describe("tfjs: TrackingCallback under faults (cpu backend)", () => {
+  afterAll(removeBundles);
   const tmp = useTmp();
   beforeAll(async () => {
     await tf.setBackend("cpu");

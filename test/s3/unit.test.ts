@@ -25,7 +25,7 @@ import {
   syncRun,
 } from "../../src/core/store/index.js";
 import { toS3Error } from "../../src/core/store/errors.js";
-import { md5OfFile } from "../../src/core/store/file-hash.js";
+import { digestOfFile } from "../../src/core/store/file-hash.js";
 import { ManifestWriter, readManifest } from "../../src/core/store/manifest.js";
 import { listRunFiles, resolveRunUuid } from "../../src/core/store/run-files.js";
 import { redactUrl, storeKey } from "../../src/core/store/s3-location.js";
@@ -118,7 +118,7 @@ describe("error mapping", () => {
 
 describe("sync manifest and lock", () => {
   const store = { endpoint: "http://127.0.0.1:7480", bucket: "b", runKey: "p/u/" };
-  const entry = { size: 1, mtimeMs: 1, md5: "x", etag: "x", multipart: false, syncedAt: "t" };
+  const entry = { size: 1, mtimeMs: 1, sha256: "x", etag: "x", multipart: false, syncedAt: "t" };
 
   it("coalesces writes, always ends with the latest state, and leaves no temp files", async () => {
     const path = join(root, "m1", "sync", "k.json");
@@ -138,6 +138,20 @@ describe("sync manifest and lock", () => {
     expect((await readManifest(path, store)).files).toEqual({});
     await writeFile(path, JSON.stringify({ version: 1, store: { ...store, bucket: "other" }, files: { a: entry } }));
     expect((await readManifest(path, store)).files).toEqual({});
+  });
+
+  it("upgrades a version-1 (md5) manifest: entries keep size and mtime, lose the md5, and are written back as version 2", async () => {
+    const path = join(root, "m3", "k.json");
+    await mkdir(dirname(path), { recursive: true });
+    const { sha256: _, ...legacy } = { ...entry, md5: "0cc175b9c0f1b6a831c399e269772661" };
+    await writeFile(path, JSON.stringify({ version: 1, store, files: { a: legacy } }));
+    const m = await readManifest(path, store);
+    expect(m.version).toBe(2);
+    expect(m.files.a).toEqual({ size: 1, mtimeMs: 1, etag: "x", multipart: false, syncedAt: "t" });
+    const w = new ManifestWriter(path, m);
+    w.set("b", entry);
+    await w.flush();
+    expect(JSON.parse(await readFile(path, "utf8"))).toMatchObject({ version: 2, files: { a: { size: 1 }, b: { sha256: "x" } } });
   });
 
   it("makes callers in one process take turns", async () => {
@@ -192,10 +206,10 @@ describe("run folders", () => {
     const path = join(root, "h.bin");
     const data = Buffer.from("0123456789".repeat(300_000));
     await writeFile(path, data);
-    const md5 = (b: Buffer): string => createHash("md5").update(b).digest("hex");
-    expect(await md5OfFile(path)).toEqual({ md5: md5(data), bytes: data.length });
-    expect(await md5OfFile(path, 1234)).toEqual({ md5: md5(data.subarray(0, 1234)), bytes: 1234 });
-    expect(await md5OfFile(path, 0)).toEqual({ md5: md5(Buffer.alloc(0)), bytes: 0 });
+    const sha256 = (b: Buffer): string => createHash("sha256").update(b).digest("hex");
+    expect(await digestOfFile(path)).toEqual({ sha256: sha256(data), bytes: data.length });
+    expect(await digestOfFile(path, 1234)).toEqual({ sha256: sha256(data.subarray(0, 1234)), bytes: 1234 });
+    expect(await digestOfFile(path, 0)).toEqual({ sha256: sha256(Buffer.alloc(0)), bytes: 0 });
   });
 });
 

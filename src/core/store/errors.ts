@@ -95,10 +95,10 @@ export class S3TransferAbortedError extends RuntrailError {
 
 /** An object read back does not match the hash recorded when it was written. */
 export class S3IntegrityError extends RuntrailError {
-  constructor(key: string, expected: string, actual: string) {
+  constructor(key: string, algorithm: string, expected: string, actual: string) {
     super(
       "RUNTRAIL_S3_INTEGRITY",
-      `object ${key} does not match its recorded md5 (expected ${expected}, got ${actual}); it may be being rewritten, retry.`,
+      `object ${key} does not match its recorded ${algorithm} (expected ${expected}, got ${actual}); it may be being rewritten, retry.`,
       { value: key },
     );
   }

@@ -1,22 +1,29 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 
-/** What {@link md5OfFile} read. */
+/**
+ * The content digest of synced objects. sha256 rather than md5: with SHA extensions (most
+ * x86-64 and ARMv8 CPUs since about 2017) OpenSSL's sha256 runs about 2.3× faster than its
+ * md5, and the digest must be computed in a pass of its own before a multipart upload starts.
+ */
+export const CONTENT_DIGEST = "sha256";
+
+/** What {@link digestOfFile} read. */
 export interface FileDigest {
-  /** Lowercase hex md5 of the bytes read. */
-  md5: string;
+  /** Lowercase hex sha256 of the bytes read. */
+  sha256: string;
   /** How many bytes were read (may be fewer than `length` if the file shrank). */
   bytes: number;
 }
 
 /**
- * md5 of the first `length` bytes of a file (all of it when `length` is undefined), streamed
- * in 1 MiB chunks so memory stays flat whatever the file size.
+ * sha256 of the first `length` bytes of a file (all of it when `length` is undefined),
+ * streamed in 1 MiB chunks so memory stays flat whatever the file size.
  */
-export async function md5OfFile(path: string, length?: number, signal?: AbortSignal): Promise<FileDigest> {
-  const hash = createHash("md5");
+export async function digestOfFile(path: string, length?: number, signal?: AbortSignal): Promise<FileDigest> {
+  const hash = createHash(CONTENT_DIGEST);
   let bytes = 0;
-  if (length === 0) return { md5: hash.digest("hex"), bytes };
+  if (length === 0) return { sha256: hash.digest("hex"), bytes };
   const stream = createReadStream(path, {
     highWaterMark: 1 << 20,
     ...(length === undefined ? {} : { end: length - 1 }),
@@ -26,11 +33,15 @@ export async function md5OfFile(path: string, length?: number, signal?: AbortSig
     hash.update(chunk);
     bytes += chunk.length;
   }
-  return { md5: hash.digest("hex"), bytes };
+  return { sha256: hash.digest("hex"), bytes };
 }
 
-/** md5 of an in-memory buffer, as hex and as the base64 `Content-MD5` header value. */
-export function md5OfBuffer(buf: Uint8Array): { hex: string; base64: string } {
-  const digest = createHash("md5").update(buf).digest();
-  return { hex: digest.toString("hex"), base64: digest.toString("base64") };
+/** sha256 (hex) of an in-memory buffer. */
+export function digestOfBuffer(buf: Uint8Array): string {
+  return createHash(CONTENT_DIGEST).update(buf).digest("hex");
+}
+
+/** md5 of an in-memory buffer as the base64 `Content-MD5` header value (the server checks it on PutObject). */
+export function contentMd5(buf: Uint8Array): string {
+  return createHash("md5").update(buf).digest("base64");
 }

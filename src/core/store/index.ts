@@ -2,7 +2,7 @@
  * S3-compatible artifact store: incremental, resumable sync of run folders, and a reader that
  * materialises a stored run into a local cache. The AWS SDK is an optional peer, loaded on first use.
  */
-export { syncRun, DEFAULT_CONCURRENCY, DEFAULT_PART_SIZE, MD5_METADATA_KEY } from "./sync.js";
+export { syncRun, DEFAULT_CONCURRENCY, DEFAULT_PART_SIZE, MD5_METADATA_KEY, SHA256_METADATA_KEY } from "./sync.js";
 export type { SyncOptions, SyncProgress, SyncReport } from "./sync.js";
 export { materializeS3Run } from "./s3-reader.js";
 export type { MaterializeOptions } from "./s3-reader.js";

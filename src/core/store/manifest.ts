@@ -10,8 +10,13 @@ export interface SyncManifestEntry {
   size: number;
   /** The file's mtime when it was read for sending; a different mtime means "hash again". */
   mtimeMs: number;
-  /** Lowercase hex md5 of the bytes sent (also stored on the object as metadata `runtrail-md5`). */
-  md5: string;
+  /**
+   * Lowercase hex sha256 of the bytes sent (also stored on the object as metadata
+   * `runtrail-sha256`). Absent on entries carried over from a version-1 manifest (which
+   * recorded an md5): such a file is skipped while its size and mtime match, and sent again
+   * once its mtime moves.
+   */
+  sha256?: string;
   /** ETag from HeadObject/PutObject after the upload; `""` when the server returned none. */
   etag: string;
   /** Whether the object was sent as a multipart upload. */
@@ -28,9 +33,9 @@ export interface ManifestStore {
   runKey: string;
 }
 
-/** Contents of `<run>/.runtrail/sync/<store-key>.json`. */
+/** Contents of `<run>/.runtrail/sync/<store-key>.json`. Version 1 recorded md5s; version 2 records sha256s. */
 export interface SyncManifest {
-  version: 1;
+  version: 2;
   store: ManifestStore;
   /** Per path relative to the run folder (with `/`). */
   files: Record<string, SyncManifestEntry>;
@@ -45,10 +50,11 @@ export function manifestPath(runPath: string, key: string): string {
 
 /**
  * Reads a manifest; a missing, unreadable or foreign one (other store) gives an empty manifest,
- * which only costs re-sending files, never skipping one that was not sent.
+ * which only costs re-sending files, never skipping one that was not sent. A version-1 manifest
+ * is upgraded in memory: its entries lose their md5 (see {@link SyncManifestEntry.sha256}).
  */
 export async function readManifest(path: string, store: ManifestStore): Promise<SyncManifest> {
-  const empty: SyncManifest = { version: 1, store, files: {} };
+  const empty: SyncManifest = { version: 2, store, files: {} };
   let raw: string;
   try {
     raw = await readFile(path, "utf8");
@@ -56,11 +62,17 @@ export async function readManifest(path: string, store: ManifestStore): Promise<
     return empty;
   }
   try {
-    const m = JSON.parse(raw) as SyncManifest;
+    const m = JSON.parse(raw) as Omit<SyncManifest, "version"> & { version: unknown };
     const same =
-      m?.version === 1 && m.store?.endpoint === store.endpoint && m.store.bucket === store.bucket && m.store.runKey === store.runKey;
+      (m?.version === 1 || m?.version === 2) &&
+      m.store?.endpoint === store.endpoint &&
+      m.store.bucket === store.bucket &&
+      m.store.runKey === store.runKey;
     if (!same || typeof m.files !== "object" || m.files === null) return empty;
-    return m;
+    if (m.version === 1) {
+      for (const e of Object.values(m.files) as Array<SyncManifestEntry & { md5?: string }>) delete e.md5;
+    }
+    return { ...m, version: 2 };
   } catch {
     return empty;
   }

@@ -43,7 +43,7 @@ export async function createS3Store(options: S3StoreOptions = {}): Promise<S3Sto
     ...(resolved.profile === undefined ? {} : { profile: resolved.profile }),
     maxAttempts: resolved.maxAttempts,
     // Newer SDKs add CRC32 checksums (aws-chunked trailers) to every upload; Ceph RGW before
-    // Squid and older MinIO reject those. Integrity comes from Content-MD5 and our md5 metadata.
+    // Squid and older MinIO reject those. Integrity comes from Content-MD5 and our sha256 metadata.
     requestChecksumCalculation: "WHEN_REQUIRED",
     responseChecksumValidation: "WHEN_REQUIRED",
   });

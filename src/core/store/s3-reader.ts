@@ -12,7 +12,7 @@ import { runPool } from "./pool.js";
 import { METADATA_FILES, PRIVATE_DIR } from "./run-files.js";
 import { createS3Store, type S3Store } from "./s3-client.js";
 import { joinKey, parseS3Uri, type S3StoreOptions } from "./s3-location.js";
-import { MD5_METADATA_KEY } from "./sync.js";
+import { MD5_METADATA_KEY, SHA256_METADATA_KEY } from "./sync.js";
 
 const UUID_RE = /^[0-9a-f]{32}$/;
 
@@ -50,11 +50,12 @@ const inProcess = new Map<string, Promise<unknown>>();
  * change since the last call are not downloaded again; objects deleted from the store are
  * removed from the cache. `run.plx.json` and `lineages.plx.json` are fetched before the
  * listing and written into the cache last, so the cache's lineage never points at a file
- * the cache does not have. Each download is checked against the md5 stored by the sync.
+ * the cache does not have. Each download is checked against the sha256 stored by the sync
+ * (or the md5 that earlier versions stored).
  *
  * @param uri `s3://bucket/prefix/<uuid>` (or `s3://bucket/prefix` with `runUuid`).
  * @throws S3LocationError for a location that names no run; the S3 errors of `syncRun`;
- *   S3IntegrityError when a download does not match its md5; PathEscapeError for a key
+ *   S3IntegrityError when a download does not match its recorded digest; PathEscapeError for a key
  *   that would land outside the cache folder.
  */
 export async function materializeS3Run(uri: string, opts: MaterializeOptions = {}): Promise<string> {
@@ -167,7 +168,8 @@ class RunDownload {
     const dest = join(this.local, rel);
     await mkdir(dirname(dest), { recursive: true });
     const tmp = `${dest}.runtrail-dl-${randomBytes(4).toString("hex")}`;
-    const hash = createHash("md5");
+    const { algorithm, expected } = recordedDigest(out.Metadata);
+    const hash = createHash(algorithm);
     let size = 0;
     const tap = new Transform({
       transform(chunk: Buffer, _enc, cb) {
@@ -178,9 +180,8 @@ class RunDownload {
     });
     try {
       await this.store.call("GetObject", this.bucket, key, () => pipeline(out.Body as Readable, tap, createWriteStream(tmp)));
-      const md5 = hash.digest("hex");
-      const expected = out.Metadata?.[MD5_METADATA_KEY];
-      if (expected !== undefined && expected !== md5) throw new S3IntegrityError(key, expected, md5);
+      const actual = hash.digest("hex");
+      if (expected !== undefined && expected !== actual) throw new S3IntegrityError(key, algorithm, expected, actual);
       await rename(tmp, dest);
     } catch (err) {
       await rm(tmp, { force: true });
@@ -204,6 +205,14 @@ class RunDownload {
   private sendOpts(): { abortSignal?: AbortSignal } {
     return this.opts.signal === undefined ? {} : { abortSignal: this.opts.signal };
   }
+}
+
+/** The digest the sync stored on an object: sha256, else the md5 of objects synced by earlier versions. */
+function recordedDigest(metadata: Record<string, string> | undefined): { algorithm: "sha256" | "md5"; expected: string | undefined } {
+  const sha256 = metadata?.[SHA256_METADATA_KEY];
+  if (sha256 !== undefined) return { algorithm: "sha256", expected: sha256 };
+  const md5 = metadata?.[MD5_METADATA_KEY];
+  return md5 !== undefined ? { algorithm: "md5", expected: md5 } : { algorithm: "sha256", expected: undefined };
 }
 
 async function readCache(path: string, source: string): Promise<CacheManifest> {

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { InvalidValueError } from "../errors.js";
 import { contentTypeFor } from "./content-type.js";
 import { S3TransferAbortedError } from "./errors.js";
-import { md5OfBuffer, md5OfFile, type FileDigest } from "./file-hash.js";
+import { contentMd5, digestOfBuffer, digestOfFile, type FileDigest } from "./file-hash.js";
 import { ManifestWriter, manifestPath, readManifest, type SyncManifestEntry } from "./manifest.js";
 import { runPool } from "./pool.js";
 import { isGone, listRunFiles, METADATA_FILES, resolveRunUuid, type RunFile } from "./run-files.js";
@@ -20,7 +20,9 @@ export const DEFAULT_CONCURRENCY = 4;
 // Large reads make the upload stream much cheaper than the 64 KiB default (fewer chunks for
 // lib-storage to gather into parts): about a third less client CPU per byte, measured.
 const READ_CHUNK = 4 * MiB;
-/** Object metadata key holding the md5 (hex) of the whole file: header `x-amz-meta-runtrail-md5`. */
+/** Object metadata key holding the sha256 (hex) of the whole file: header `x-amz-meta-runtrail-sha256`. */
+export const SHA256_METADATA_KEY = "runtrail-sha256";
+/** Metadata key of the md5 (hex) that earlier runtrail versions wrote; still checked when reading their objects. */
 export const MD5_METADATA_KEY = "runtrail-md5";
 
 /** Progress of a {@link syncRun}, reported after each part or file. */
@@ -84,7 +86,7 @@ export interface SyncReport {
  * Sends a run folder to `s3://bucket/prefix`, under `<prefix>/<run uuid>/<relative path>`.
  *
  * Incremental and resumable: a manifest in `<run>/.runtrail/sync/` records every file sent
- * (size, mtime, md5, ETag) as soon as it completes, so an unchanged file is never sent twice
+ * (size, mtime, sha256, ETag) as soon as it completes, so an unchanged file is never sent twice
  * and an interrupted sync sends only the rest when called again. Files that grow (event
  * files) are sent again. Files larger than `partSizeBytes` go multipart, streamed from disk.
  * `lineages.plx.json` and `run.plx.json` go last, so a reader never sees lineage pointing at
@@ -221,7 +223,7 @@ class RunSync {
     const digests = new Map<RunFile, Promise<FileDigest | undefined>>();
     const hashAhead = (f: RunFile | undefined): void => {
       if (!f || digests.has(f)) return;
-      const p = md5OfFile(f.abs, f.size, this.ctl.signal).catch((err: unknown) => {
+      const p = digestOfFile(f.abs, f.size, this.ctl.signal).catch((err: unknown) => {
         if (isGone(err)) return undefined;
         throw err;
       });
@@ -277,13 +279,13 @@ class RunSync {
     return { file: f, buf, stable: sameVersion(f, await statOrUndefined(f.abs), buf.length) };
   }
 
-  /** Files up to one part: read whole (bounded by the part size), md5, one PutObject with Content-MD5. */
+  /** Files up to one part: read whole (bounded by the part size), hashed, one PutObject with Content-MD5. */
   private async sendSmall(f: RunFile, preRead?: ReadFile): Promise<void> {
     const read = preRead ?? (await this.readWhole(f));
     if (!read) return this.vanished(f);
     const { buf, stable } = read;
-    const md5 = md5OfBuffer(buf);
-    if (this.unchangedContent(f, md5.hex, buf.length, stable)) return;
+    const sha256 = digestOfBuffer(buf);
+    if (this.unchangedContent(f, sha256, buf.length, stable)) return;
     const key = this.runKey + f.rel;
     const out = await this.send("PutObject", key, (s) =>
       this.store.client.send(
@@ -292,23 +294,23 @@ class RunSync {
           Key: key,
           Body: buf,
           ContentLength: buf.length,
-          ContentMD5: md5.base64,
+          ContentMD5: contentMd5(buf),
           ContentType: contentTypeFor(f.rel),
-          Metadata: { [MD5_METADATA_KEY]: md5.hex },
+          Metadata: { [SHA256_METADATA_KEY]: sha256 },
         }),
         s,
       ),
     );
     const etag = normalizeEtag(out.ETag) || (await this.head(key)).etag;
-    this.sent(f, buf.length, 0, stable, { size: buf.length, mtimeMs: f.mtimeMs, md5: md5.hex, etag, multipart: false, syncedAt: new Date().toISOString() });
+    this.sent(f, buf.length, 0, stable, { size: buf.length, mtimeMs: f.mtimeMs, sha256, etag, multipart: false, syncedAt: new Date().toISOString() });
   }
 
-  /** Larger files: md5 in a streaming pass (done ahead), then lib-storage's multipart `Upload` from a file stream. */
+  /** Larger files: sha256 in a streaming pass (done ahead), then lib-storage's multipart `Upload` from a file stream. */
   private async sendLarge(f: RunFile, digestPromise: Promise<FileDigest | undefined>): Promise<void> {
     const digest = await digestPromise;
     if (!digest) return this.vanished(f);
     if (digest.bytes !== f.size) return this.changed(f); // shrank since the scan: a rewrite in progress
-    if (this.unchangedContent(f, digest.md5, f.size, sameVersion(f, await statOrUndefined(f.abs), f.size))) return;
+    if (this.unchangedContent(f, digest.sha256, f.size, sameVersion(f, await statOrUndefined(f.abs), f.size))) return;
     await this.writer.setMultipartInFlight(true);
     const key = this.runKey + f.rel;
     const uploadCtl = new AbortController();
@@ -322,7 +324,7 @@ class RunSync {
         // `end` pins the bytes to those hashed even if the file grows meanwhile.
         Body: createReadStream(f.abs, { end: f.size - 1, highWaterMark: READ_CHUNK }),
         ContentType: contentTypeFor(f.rel),
-        Metadata: { [MD5_METADATA_KEY]: digest.md5 },
+        Metadata: { [SHA256_METADATA_KEY]: digest.sha256 },
       },
       queueSize: this.concurrency,
       partSize: this.partSize,
@@ -345,7 +347,7 @@ class RunSync {
     const multipart = upload.uploadId !== undefined;
     const head = await this.head(key);
     // A file cut short while it was read leaves a short object: send it again next time.
-    if (head.size !== f.size || (head.md5 !== undefined && head.md5 !== digest.md5)) {
+    if (head.size !== f.size || (head.sha256 !== undefined && head.sha256 !== digest.sha256)) {
       this.progress.bytesSent -= loaded;
       return this.changed(f);
     }
@@ -354,13 +356,13 @@ class RunSync {
       this.report.filesMultipart++;
       this.report.partsSent += Math.ceil(f.size / this.partSize);
     }
-    this.sent(f, f.size, loaded, stable, { size: f.size, mtimeMs: f.mtimeMs, md5: digest.md5, etag: head.etag, multipart, syncedAt: new Date().toISOString() });
+    this.sent(f, f.size, loaded, stable, { size: f.size, mtimeMs: f.mtimeMs, sha256: digest.sha256, etag: head.etag, multipart, syncedAt: new Date().toISOString() });
   }
 
   /** Same bytes as last time (only the mtime moved): refresh the entry, send nothing. */
-  private unchangedContent(f: RunFile, md5: string, size: number, stable: boolean): boolean {
+  private unchangedContent(f: RunFile, sha256: string, size: number, stable: boolean): boolean {
     const prev = this.writer.manifest.files[f.rel];
-    if (!prev || prev.md5 !== md5 || prev.size !== size) return false;
+    if (!prev || prev.sha256 !== sha256 || prev.size !== size) return false;
     if (stable) this.writer.set(f.rel, { ...prev, mtimeMs: f.mtimeMs });
     this.report.filesSkipped++;
     this.progress.filesSkipped++;
@@ -393,9 +395,9 @@ class RunSync {
     this.vanished(f);
   }
 
-  private async head(key: string): Promise<{ etag: string; size: number | undefined; md5: string | undefined }> {
+  private async head(key: string): Promise<{ etag: string; size: number | undefined; sha256: string | undefined }> {
     const out = await this.send("HeadObject", key, (s) => this.store.client.send(new this.store.sdk.HeadObjectCommand({ Bucket: this.loc.bucket, Key: key }), s));
-    return { etag: normalizeEtag(out.ETag), size: out.ContentLength, md5: out.Metadata?.[MD5_METADATA_KEY] };
+    return { etag: normalizeEtag(out.ETag), size: out.ContentLength, sha256: out.Metadata?.[SHA256_METADATA_KEY] };
   }
 
   private async abortDanglingUploads(): Promise<void> {

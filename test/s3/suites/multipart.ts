@@ -2,9 +2,9 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MD5_METADATA_KEY, syncRun, type S3Store } from "../../../src/core/store/index.js";
+import { SHA256_METADATA_KEY, syncRun, type S3Store } from "../../../src/core/store/index.js";
 import { syncManifestPath } from "../../../src/core/store/sync.js";
-import { freshBucket, makeRun, md5File, md5Object, recordRequests, testStore, type S3TestEnv } from "../../helpers/s3-env.js";
+import { freshBucket, makeRun, digestFile, digestObject, recordRequests, testStore, type S3TestEnv } from "../../helpers/s3-env.js";
 
 const MiB = 1024 * 1024;
 
@@ -25,7 +25,7 @@ export function multipartSuite(env: S3TestEnv): void {
       await rm(root, { recursive: true, force: true });
     });
 
-    it("a 64 MB checkpoint goes multipart, streamed in 8 MiB parts, with its md5 as metadata", async () => {
+    it("a 64 MB checkpoint goes multipart, streamed in 8 MiB parts, with its sha256 as metadata", async () => {
       const { runPath, uuid } = await makeRun(root, { "run.plx.json": "{}", "assets/model/ckpt_64": { random: 64 * MiB } });
       const log = recordRequests(store);
       const report = await syncRun(runPath, `s3://${bucket}/mp`, { store });
@@ -37,14 +37,14 @@ export function multipartSuite(env: S3TestEnv): void {
 
       const key = `mp/${uuid}/assets/model/ckpt_64`;
       const head = await store.client.send(new store.sdk.HeadObjectCommand({ Bucket: bucket, Key: key }));
-      const localMd5 = await md5File(join(runPath, "assets/model/ckpt_64"));
+      const localSha = await digestFile(join(runPath, "assets/model/ckpt_64"));
       expect(head.ETag).toMatch(/^"?[0-9a-f]{32}-8"?$/);
       expect(head.ContentLength).toBe(64 * MiB);
-      expect(head.Metadata?.[MD5_METADATA_KEY]).toBe(localMd5);
-      expect(await md5Object(store, bucket, key)).toBe(localMd5);
+      expect(head.Metadata?.[SHA256_METADATA_KEY]).toBe(localSha);
+      expect(await digestObject(store, bucket, key)).toBe(localSha);
 
       const manifest = JSON.parse(await readFile(syncManifestPath(runPath, env.endpoint, `s3://${bucket}/mp`), "utf8"));
-      expect(manifest.files["assets/model/ckpt_64"]).toMatchObject({ size: 64 * MiB, md5: localMd5, multipart: true });
+      expect(manifest.files["assets/model/ckpt_64"]).toMatchObject({ size: 64 * MiB, sha256: localSha, multipart: true });
       expect(manifest.files["assets/model/ckpt_64"].etag).toMatch(/-8$/);
     });
 

@@ -12,15 +12,15 @@ import {
 } from "../../../src/core/store/index.js";
 import { listRunFiles } from "../../../src/core/store/run-files.js";
 import { syncManifestPath } from "../../../src/core/store/sync.js";
-import { freshBucket, inCi, listKeys, localRgw, makeRun, md5File, md5Object, testStore, type S3TestEnv } from "../../helpers/s3-env.js";
+import { freshBucket, inCi, listKeys, localRgw, makeRun, digestFile, digestObject, testStore, type S3TestEnv } from "../../helpers/s3-env.js";
 
 const MiB = 1024 * 1024;
 
-/** Every local file has an object whose content md5 matches, and nothing else is there. */
+/** Every local file has an object whose content sha256 matches, and nothing else is there. */
 async function expectMirrored(store: S3Store, bucket: string, runPath: string, runKey: string): Promise<void> {
   const { files } = await listRunFiles(runPath);
   expect(await listKeys(store, bucket, runKey)).toEqual(files.map((f) => runKey + f.rel).sort());
-  for (const f of files) expect(await md5Object(store, bucket, runKey + f.rel), f.rel).toBe(await md5File(f.abs));
+  for (const f of files) expect(await digestObject(store, bucket, runKey + f.rel), f.rel).toBe(await digestFile(f.abs));
 }
 
 export function resumeSuite(env: S3TestEnv): void {
@@ -73,7 +73,7 @@ export function resumeSuite(env: S3TestEnv): void {
     it("a file that grows while it is sent is not recorded, and is sent again next time", async () => {
       const { runPath, uuid } = await makeRun(root, { "run.plx.json": "{}", "events/metric/big.plx": { random: 20 * MiB } });
       const path = join(runPath, "events/metric/big.plx");
-      const before = await md5File(path);
+      const before = await digestFile(path);
       let grown = false;
       const first = await syncRun(runPath, `s3://${bucket}/live`, {
         store,
@@ -90,14 +90,14 @@ export function resumeSuite(env: S3TestEnv): void {
       // The object holds exactly the bytes that were hashed, and says so.
       const head = await store.client.send(new store.sdk.HeadObjectCommand({ Bucket: bucket, Key: key }));
       expect(head.ContentLength).toBe(20 * MiB);
-      expect(head.Metadata?.["runtrail-md5"]).toBe(before);
-      expect(await md5Object(store, bucket, key)).toBe(before);
+      expect(head.Metadata?.["runtrail-sha256"]).toBe(before);
+      expect(await digestObject(store, bucket, key)).toBe(before);
       const manifest = JSON.parse(await readFile(syncManifestPath(runPath, env.endpoint, `s3://${bucket}/live`), "utf8"));
       expect(manifest.files["events/metric/big.plx"]).toBeUndefined();
 
       const second = await syncRun(runPath, `s3://${bucket}/live`, { store });
       expect(second).toMatchObject({ filesSent: 1, filesSkipped: 1, filesChangedDuringSync: 0 });
-      expect(await md5Object(store, bucket, key)).toBe(await md5File(path));
+      expect(await digestObject(store, bucket, key)).toBe(await digestFile(path));
     });
 
     it("a sync killed midway (gateway stopped, then started again) completes on the next attempt", async (ctx) => {

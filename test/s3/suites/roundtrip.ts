@@ -1,9 +1,19 @@
+import { createHash } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { mkdtemp, readFile, rm, unlink, utimes, writeFile, appendFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { listS3Runs, materializeS3Run, syncRun, type S3Store } from "../../../src/core/store/index.js";
+import {
+  listS3Runs,
+  materializeS3Run,
+  MD5_METADATA_KEY,
+  S3IntegrityError,
+  SHA256_METADATA_KEY,
+  syncRun,
+  type S3Store,
+} from "../../../src/core/store/index.js";
+import { syncManifestPath } from "../../../src/core/store/sync.js";
 import { listRunFiles } from "../../../src/core/store/run-files.js";
 import { freshBucket, listKeys, makeRun, recordRequests, testStore, type S3TestEnv } from "../../helpers/s3-env.js";
 
@@ -159,6 +169,49 @@ export function roundTripSuite(env: S3TestEnv): void {
       const back = await materializeS3Run(runs.find((r) => r.uuid === a.uuid)!.uri, { store, cacheRoot: join(root, "cache-meta"), metadataOnly: true });
       expect((await listRunFiles(back)).files.map((f) => f.rel)).toEqual(["lineages.plx.json", "run.plx.json"]);
       expect(await listS3Runs(`s3://${bucket}/nothing-here`, { store })).toEqual([]);
+    });
+
+    it("objects and manifests written with md5 by earlier versions still verify, and are not sent again", async () => {
+      const { runPath, uuid } = await makeRun(root, files);
+      const uri = `s3://${bucket}/legacy`;
+      await syncRun(runPath, uri, { store });
+      // Rewrite the objects and the manifest as an earlier version left them.
+      const md5 = (b: Buffer): string => createHash("md5").update(b).digest("hex");
+      const put = (rel: string, body: Buffer, metadata: Record<string, string>): Promise<unknown> =>
+        store.client.send(new store.sdk.PutObjectCommand({ Bucket: bucket, Key: `legacy/${uuid}/${rel}`, Body: body, Metadata: metadata }));
+      const { files: local } = await listRunFiles(runPath);
+      for (const f of local) {
+        const body = await readFile(f.abs);
+        await put(f.rel, body, { [MD5_METADATA_KEY]: md5(body) });
+      }
+      const mPath = syncManifestPath(runPath, env.endpoint, uri);
+      const m = JSON.parse(await readFile(mPath, "utf8"));
+      for (const [rel, e] of Object.entries(m.files as Record<string, { sha256?: string; md5?: string }>)) {
+        delete e.sha256;
+        e.md5 = md5(await readFile(join(runPath, rel)));
+      }
+      await writeFile(mPath, JSON.stringify({ ...m, version: 1 }));
+
+      expect(await syncRun(runPath, uri, { store })).toMatchObject({ filesSent: 0, bytesSent: 0, filesSkipped: 8 });
+      const back = await materializeS3Run(`${uri}/${uuid}`, { store, cacheRoot: join(root, "cache-legacy") });
+      for (const f of local) expect((await readFile(join(back, f.rel))).equals(await readFile(f.abs)), f.rel).toBe(true);
+
+      // A legacy entry has no sha256 to compare: once its mtime moves, the file is sent again, with a sha256.
+      const later = new Date(Date.now() + 5000);
+      await utimes(join(runPath, "outputs/model/weights.bin"), later, later);
+      expect(await syncRun(runPath, uri, { store })).toMatchObject({ filesSent: 1, bytesSent: 12 * MiB, filesSkipped: 7 });
+      const head = await store.client.send(new store.sdk.HeadObjectCommand({ Bucket: bucket, Key: `legacy/${uuid}/outputs/model/weights.bin` }));
+      expect(head.Metadata?.[SHA256_METADATA_KEY]).toBe(createHash("sha256").update(await readFile(join(runPath, "outputs/model/weights.bin"))).digest("hex"));
+
+      // Both digests are checked on download.
+      const text = Buffer.from("unicode name");
+      const bad: Array<Record<string, string>> = [{ [MD5_METADATA_KEY]: md5(Buffer.from("other")) }, { [SHA256_METADATA_KEY]: "0".repeat(64) }];
+      for (const metadata of bad) {
+        await put("outputs/dir with space/ü-ñ.txt", text, metadata);
+        await expect(materializeS3Run(`${uri}/${uuid}`, { store, cacheRoot: join(root, `cache-bad-${Object.keys(metadata)[0]}`) })).rejects.toBeInstanceOf(
+          S3IntegrityError,
+        );
+      }
     });
 
     it("the reader downloads only what changed", async () => {
