@@ -1,22 +1,12 @@
 import { elemTypeName } from "./data-types.js";
 import { expectWireType, ProtoReader, readMessage, WireType, WireFormatError } from "./protobuf.js";
-import type { OnnxDim, OnnxOpset, OnnxValueInfo } from "./types.js";
+import type { OnnxDim, OnnxOpset, OnnxSignature, OnnxValueInfo } from "./types.js";
 
 /** The fields of an ONNX `ModelProto` that runtrail reads (field numbers from `onnx/onnx.proto`). */
-export interface DecodedModel {
-  irVersion: number;
-  opsets: OnnxOpset[];
-  producer: { name: string; version: string };
-  domain: string;
-  modelVersion: number;
-  docString: string;
-  graphName: string;
-  inputs: OnnxValueInfo[];
-  outputs: OnnxValueInfo[];
-  metadataProps: Record<string, string>;
+export type DecodedModel = Omit<OnnxSignature, "sizeBytes" | "hash" | "loaded"> & {
   /** `true` when some initializer keeps its data in an external file (`data_location = EXTERNAL`). */
   hasExternalData: boolean;
-}
+};
 
 /**
  * Decodes the metadata and signature of a serialized `ModelProto`.
