@@ -130,6 +130,7 @@ describeBrowser("dashboard in headless Chromium", () => {
     expect(Number(valLoss)).toBeCloseTo(fx.baseline.modelSpec.get(fx.baseline.bestStep)!.val_loss, 3);
     expect(await card.locator(".version-facts").first().textContent()).toContain("onnx");
     expect(await card.locator(".version-facts").first().textContent()).toContain(`assets/model/model_${fx.baseline.bestStep}`);
+    expect(await card.textContent()).not.toMatch(/\bnull\b|undefined/);
     await screenshot(page, "dashboard-model-best");
     expect(errors).toEqual([]);
     await page.close();

@@ -299,7 +299,8 @@
           metricRows.length
             ? el("table", { class: "model-metrics" }, el("thead", {}, el("tr", {}, el("th", { text: "metric" }), el("th", { text: "value" }))), el("tbody", {}, metricRows.map(([k, val]) => el("tr", { dataset: { metric: k } }, el("td", { text: k }), el("td", { class: "value", text: val })))))
             : el("p", { class: "empty", text: "no metrics recorded with this version" }),
-          detailRows.length ? el("dl", { class: "version-facts spec-details" }, detailRows.flatMap(([k, val]) => [el("dt", { text: k }), el("dd", { text: val.length > 120 ? val.slice(0, 119) + "…" : val })])) : null,
+          // DOM append() would print a null as the text "null": add the details only when there are some.
+          ...(detailRows.length ? [el("dl", { class: "version-facts spec-details" }, detailRows.flatMap(([k, val]) => [el("dt", { text: k }), el("dd", { text: val.length > 120 ? val.slice(0, 119) + "…" : val })]))] : []),
         );
         for (const [j, b] of [...ticks.children].entries()) b.classList.toggle("current", j === i);
       }
