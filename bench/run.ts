@@ -53,12 +53,23 @@ const SUITE_TIMEOUT_MS = 30 * 60_000;
 const CACHE = join(process.cwd(), ".bench-tmp", "last-results.json");
 const load1 = (): number => loadavg()[0]!;
 
-/** Child mode: `run.ts --child <id> <out.json>` runs one suite and writes its rows (or null) as JSON. */
-async function child(id: string, out: string): Promise<void> {
-  const suite = suites.find((s) => s.id === id);
-  if (!suite) throw new Error(`no bench suite ${id}`);
-  const rows = await suite.run();
-  writeFileSync(out, JSON.stringify(rows ?? null));
+/** What a child writes: its rows (null when skipped), or why it failed. */
+type ChildOutput = { rows: BenchResult[] | null } | { error: string };
+
+/** Child mode: `run.ts --child <id> <out.json>` runs one suite and writes a {@link ChildOutput}. */
+async function child(id: string, out: string): Promise<number> {
+  try {
+    const suite = suites.find((s) => s.id === id);
+    if (!suite) throw new Error(`no bench suite ${id}`);
+    const rows = await suite.run();
+    writeFileSync(out, JSON.stringify({ rows: rows ?? null } satisfies ChildOutput));
+    return 0;
+  } catch (err) {
+    console.error(err);
+    const e = err as Error;
+    writeFileSync(out, JSON.stringify({ error: `${e.name}: ${e.message}`.split("\n")[0]! } satisfies ChildOutput));
+    return 1;
+  }
 }
 
 /** Runs one suite in a child process; resolves with its rows, or rejects with why it did not finish. */
@@ -77,9 +88,10 @@ function runChild(suite: Suite): Promise<BenchResult[] | undefined> {
         reject(new Error(signal ? `killed by ${signal}${signal === "SIGKILL" ? " (time limit or out of memory)" : ""}` : `exited with code ${code} before writing its results`));
         return;
       }
-      const rows = JSON.parse(readFileSync(out, "utf8")) as BenchResult[] | null;
+      const res = JSON.parse(readFileSync(out, "utf8")) as ChildOutput;
       rmSync(out, { force: true });
-      resolve(rows ?? undefined);
+      if ("error" in res) reject(new Error(res.error));
+      else resolve(res.rows ?? undefined);
     });
   });
 }
@@ -140,9 +152,9 @@ async function main(args: string[]): Promise<void> {
 
 const argv = process.argv.slice(2);
 if (argv[0] === "--child") {
-  await child(argv[1]!, argv[2]!);
+  const code = await child(argv[1]!, argv[2]!);
   // A handle a suite leaves open (keep-alive socket, tfjs timer) must not hold the run until its time limit.
-  process.exit(0);
+  process.exit(code);
 } else {
   await main(argv);
 }
