@@ -6,11 +6,12 @@
 import { execFile } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { createReadStream, existsSync, readFileSync } from "node:fs";
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { describe, it } from "vitest";
+import { afterAll, beforeAll, describe, it } from "vitest";
 import { createS3Store, type S3Store } from "../../src/core/store/index.js";
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -191,3 +192,24 @@ export function localRgw(): { kill: () => void; restart: () => Promise<void> } |
 /** Whether the local gateway can be killed and restarted by the tests. */
 export const rgwControlAvailable = (): boolean => localRgw() !== undefined;
 export { inCi };
+
+/**
+ * A fresh bucket, a client and a temp folder for one `describe` block, removed after it.
+ * `onReady` hands them to the suite's own variables once `beforeAll` has made them.
+ */
+export function useBucket(env: S3TestEnv, label: string, onReady: (fx: { store: S3Store; bucket: string; root: string }) => void): void {
+  let fx: { store: S3Store; bucket: string; root: string } | undefined;
+  let cleanup: (() => Promise<void>) | undefined;
+  beforeAll(async () => {
+    const store = await testStore(env);
+    const made = await freshBucket(store, label);
+    cleanup = made.cleanup;
+    fx = { store, bucket: made.bucket, root: await mkdtemp(join(tmpdir(), "runtrail-s3-")) };
+    onReady(fx);
+  });
+  afterAll(async () => {
+    await cleanup?.();
+    fx?.store.destroy();
+    if (fx) await rm(fx.root, { recursive: true, force: true });
+  });
+}

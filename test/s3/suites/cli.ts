@@ -1,11 +1,7 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { PassThrough } from "node:stream";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { runSyncCommand, type SyncCommandIO } from "../../../src/cli/sync.js";
-import type { S3Store } from "../../../src/core/store/index.js";
-import { freshBucket, makeRun, testStore, type S3TestEnv } from "../../helpers/s3-env.js";
+import { makeRun, type S3TestEnv, useBucket } from "../../helpers/s3-env.js";
 
 /** Captures what the command writes; `tty` makes stderr look like a terminal. */
 function captureIO(tty = false): SyncCommandIO & { out: () => string; err: () => string } {
@@ -20,20 +16,9 @@ function captureIO(tty = false): SyncCommandIO & { out: () => string; err: () =>
 
 export function cliSuite(env: S3TestEnv): void {
   describe("runtrail sync (CLI)", () => {
-    let store: S3Store;
     let bucket: string;
-    let cleanup: () => Promise<void>;
     let root: string;
-    beforeAll(async () => {
-      store = await testStore(env);
-      ({ bucket, cleanup } = await freshBucket(store, "cli"));
-      root = await mkdtemp(join(tmpdir(), "runtrail-s3-"));
-    });
-    afterAll(async () => {
-      await cleanup?.();
-      store?.destroy();
-      await rm(root, { recursive: true, force: true });
-    });
+    useBucket(env, "cli", (fx) => ({ bucket, root } = fx));
 
     it("syncs with plain progress lines when stderr is not a TTY, then sends nothing the second time", async () => {
       const { runPath, uuid } = await makeRun(root, { "run.plx.json": "{}", "assets/model/m": { random: 9 * 1024 * 1024 }, "outputs/a.txt": "a" });

@@ -1,29 +1,16 @@
 import { execFileSync } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { init, loadRun, readEvents } from "../../../src/index.js";
 import type { S3Store } from "../../../src/core/store/index.js";
-import { freshBucket, listKeys, testStore, type S3TestEnv } from "../../helpers/s3-env.js";
+import { listKeys, type S3TestEnv, useBucket } from "../../helpers/s3-env.js";
 
 /** `init({ store })`: a live run mirrored in the background, then read back through `s3://`. */
 export function liveRunSuite(env: S3TestEnv): void {
   describe("a run created with init({ store })", () => {
     let store: S3Store;
     let bucket: string;
-    let cleanup: () => Promise<void>;
     let root: string;
-    beforeAll(async () => {
-      store = await testStore(env);
-      ({ bucket, cleanup } = await freshBucket(store, "live"));
-      root = await mkdtemp(join(tmpdir(), "runtrail-live-"));
-    });
-    afterAll(async () => {
-      await cleanup?.();
-      store?.destroy();
-      await rm(root, { recursive: true, force: true });
-    });
+    useBucket(env, "live", (fx) => ({ store, bucket, root } = fx));
 
     it("is synced while it runs, synced once more at end(), and readable from s3://", async () => {
       const storeOptions = { endpoint: env.endpoint, forcePathStyle: true, region: env.region, credentials: env };

@@ -1,10 +1,9 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { SHA256_METADATA_KEY, syncRun, type S3Store } from "../../../src/core/store/index.js";
 import { syncManifestPath } from "../../../src/core/store/sync.js";
-import { freshBucket, makeRun, digestFile, digestObject, recordRequests, testStore, type S3TestEnv } from "../../helpers/s3-env.js";
+import { makeRun, digestFile, digestObject, recordRequests, type S3TestEnv, useBucket } from "../../helpers/s3-env.js";
 
 const MiB = 1024 * 1024;
 
@@ -12,18 +11,8 @@ export function multipartSuite(env: S3TestEnv): void {
   describe("multipart", () => {
     let store: S3Store;
     let bucket: string;
-    let cleanup: () => Promise<void>;
     let root: string;
-    beforeAll(async () => {
-      store = await testStore(env);
-      ({ bucket, cleanup } = await freshBucket(store, "multipart"));
-      root = await mkdtemp(join(tmpdir(), "runtrail-s3-"));
-    });
-    afterAll(async () => {
-      await cleanup?.();
-      store?.destroy();
-      await rm(root, { recursive: true, force: true });
-    });
+    useBucket(env, "multipart", (fx) => ({ store, bucket, root } = fx));
 
     it("a 64 MB checkpoint goes multipart, streamed in 8 MiB parts, with its sha256 as metadata", async () => {
       const { runPath, uuid } = await makeRun(root, { "run.plx.json": "{}", "assets/model/ckpt_64": { random: 64 * MiB } });

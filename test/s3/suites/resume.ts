@@ -1,8 +1,7 @@
 import { appendFileSync } from "node:fs";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   S3EndpointUnreachableError,
   S3TransferAbortedError,
@@ -12,7 +11,7 @@ import {
 } from "../../../src/core/store/index.js";
 import { listRunFiles } from "../../../src/core/store/run-files.js";
 import { syncManifestPath } from "../../../src/core/store/sync.js";
-import { freshBucket, inCi, listKeys, localRgw, makeRun, digestFile, digestObject, testStore, type S3TestEnv } from "../../helpers/s3-env.js";
+import { inCi, listKeys, localRgw, makeRun, digestFile, digestObject, type S3TestEnv, useBucket } from "../../helpers/s3-env.js";
 
 const MiB = 1024 * 1024;
 
@@ -27,18 +26,8 @@ export function resumeSuite(env: S3TestEnv): void {
   describe("interrupted syncs resume", () => {
     let store: S3Store;
     let bucket: string;
-    let cleanup: () => Promise<void>;
     let root: string;
-    beforeAll(async () => {
-      store = await testStore(env);
-      ({ bucket, cleanup } = await freshBucket(store, "resume"));
-      root = await mkdtemp(join(tmpdir(), "runtrail-s3-"));
-    });
-    afterAll(async () => {
-      await cleanup?.();
-      store?.destroy();
-      await rm(root, { recursive: true, force: true });
-    });
+    useBucket(env, "resume", (fx) => ({ store, bucket, root } = fx));
 
     it("a sync aborted through its signal sends only the rest next time", async () => {
       const { runPath, uuid } = await makeRun(root, {

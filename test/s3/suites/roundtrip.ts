@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
 import { writeFileSync } from "node:fs";
-import { mkdtemp, readFile, rm, unlink, utimes, writeFile, appendFile } from "node:fs/promises";
+import { readFile, rm, unlink, utimes, writeFile, appendFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   listS3Runs,
   materializeS3Run,
@@ -15,7 +15,7 @@ import {
 } from "../../../src/core/store/index.js";
 import { syncManifestPath } from "../../../src/core/store/sync.js";
 import { listRunFiles } from "../../../src/core/store/run-files.js";
-import { freshBucket, listKeys, makeRun, recordRequests, testStore, type S3TestEnv } from "../../helpers/s3-env.js";
+import { listKeys, makeRun, recordRequests, type S3TestEnv, useBucket } from "../../helpers/s3-env.js";
 
 const MiB = 1024 * 1024;
 
@@ -23,18 +23,8 @@ export function roundTripSuite(env: S3TestEnv): void {
   describe("sync and read back", () => {
     let store: S3Store;
     let bucket: string;
-    let cleanup: () => Promise<void>;
     let root: string;
-    beforeAll(async () => {
-      store = await testStore(env);
-      ({ bucket, cleanup } = await freshBucket(store, "roundtrip"));
-      root = await mkdtemp(join(tmpdir(), "runtrail-s3-"));
-    });
-    afterAll(async () => {
-      await cleanup?.();
-      store?.destroy();
-      await rm(root, { recursive: true, force: true });
-    });
+    useBucket(env, "roundtrip", (fx) => ({ store, bucket, root } = fx));
 
     const files = {
       "run.plx.json": JSON.stringify({ name: "rt", status: "running" }),
