@@ -1,17 +1,10 @@
-import { afterEach, describe, expect, it } from "vitest";
-import { init, readEvents, type Run } from "../../src/index.js";
+import { describe, expect, it } from "vitest";
+import { readEvents, type Run } from "../../src/index.js";
 import { CheckpointHook, CheckpointSaveError, type CheckpointHookOptions } from "../../src/adapters/checkpoint.js";
 import { saveWeights, trainer } from "../fixtures/checkpoint-trainer.js";
-import { deferred, loadVersions, macrotask, modelRecord, removeTemp, stagingEntries, tempRoot, versionsOnDisk } from "../fixtures/checkpoint-run.js";
+import { deferred, loadVersions, macrotask, modelRecord, stagingEntries, versionsOnDisk, useTempRuns } from "../fixtures/checkpoint-run.js";
 
-const roots: string[] = [];
-afterEach(() => roots.splice(0).forEach(removeTemp));
-
-async function newRun(): Promise<Run> {
-  const root = tempRoot();
-  roots.push(root);
-  return init({ offlineRoot: root, handleExit: false, flushIntervalMs: 0 });
-}
+const newRun = useTempRuns();
 
 /** Lets every settled promise chain run (no timers involved). */
 async function settle(): Promise<void> {

@@ -1,17 +1,10 @@
-import { afterEach, describe, expect, it } from "vitest";
-import { init, InvalidValueError, NoActiveRunError, type Run } from "../../src/index.js";
+import { describe, expect, it } from "vitest";
+import { InvalidValueError, NoActiveRunError, type Run } from "../../src/index.js";
 import { CheckpointHook, CheckpointHookClosedError, type CheckpointHookOptions } from "../../src/adapters/checkpoint.js";
 import { setDefaultRun } from "../../src/core/tracking.js";
-import { removeTemp, tempRoot, versionsOnDisk } from "../fixtures/checkpoint-run.js";
+import { versionsOnDisk, useTempRuns } from "../fixtures/checkpoint-run.js";
 
-const roots: string[] = [];
-afterEach(() => roots.splice(0).forEach(removeTemp));
-
-async function newRun(): Promise<Run> {
-  const root = tempRoot();
-  roots.push(root);
-  return init({ offlineRoot: root, handleExit: false, flushIntervalMs: 0 });
-}
+const newRun = useTempRuns();
 
 const base = (run: Run): CheckpointHookOptions => ({ run, name: "clf", framework: "custom", every: { steps: 2 }, save: async () => {} });
 

@@ -1,17 +1,10 @@
-import { afterEach, describe, expect, it } from "vitest";
-import { init, readEvents, type Run } from "../../src/index.js";
+import { describe, expect, it } from "vitest";
+import { readEvents } from "../../src/index.js";
 import { CheckpointHook, UnknownMonitorError, type CheckpointHookOptions } from "../../src/adapters/checkpoint.js";
 import { saveWeights, trainer } from "../fixtures/checkpoint-trainer.js";
-import { loadVersions, modelRecord, removeTemp, tempRoot, versionsOnDisk } from "../fixtures/checkpoint-run.js";
+import { loadVersions, modelRecord, versionsOnDisk, useTempRuns } from "../fixtures/checkpoint-run.js";
 
-const roots: string[] = [];
-afterEach(() => roots.splice(0).forEach(removeTemp));
-
-async function newRun(): Promise<Run> {
-  const root = tempRoot();
-  roots.push(root);
-  return init({ offlineRoot: root, handleExit: false, flushIntervalMs: 0 });
-}
+const newRun = useTempRuns();
 
 /** Two steps of gradient *ascent* (6 and 7) make the validation loss worse until step 12 beats step 5. */
 const spikyLr = (step: number) => (step === 6 || step === 7 ? -1.5 : 0.5);

@@ -1,18 +1,11 @@
-import { afterEach, describe, expect, it } from "vitest";
-import { init, readEvents, type Run } from "../../src/index.js";
+import { describe, expect, it } from "vitest";
+import { readEvents, type Run } from "../../src/index.js";
 import { CheckpointHook, type SaveEvery } from "../../src/adapters/checkpoint.js";
 import { SaveSchedule } from "../../src/adapters/checkpoint/schedule.js";
 import { saveWeights, trainer } from "../fixtures/checkpoint-trainer.js";
-import { loadVersions, modelAssets, modelRecord, removeTemp, stagingEntries, tempRoot, versionsOnDisk } from "../fixtures/checkpoint-run.js";
+import { loadVersions, modelAssets, modelRecord, stagingEntries, versionsOnDisk, useTempRuns } from "../fixtures/checkpoint-run.js";
 
-const roots: string[] = [];
-afterEach(() => roots.splice(0).forEach(removeTemp));
-
-async function newRun(): Promise<Run> {
-  const root = tempRoot();
-  roots.push(root);
-  return init({ offlineRoot: root, handleExit: false, flushIntervalMs: 0 });
-}
+const newRun = useTempRuns();
 
 /**
  * Trains logistic regression for the given steps, checkpointing with the hook; `tick(step)`
