@@ -25,6 +25,9 @@ if [ ${#need[@]} -gt 0 ] && { [ "$(id -u)" -eq 0 ] || [ -n "$SUDO" ]; }; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 
+# onnxruntime-node's install script would download CUDA libraries; its CPU binaries ship in the
+# package. .npmrc says so too, but npm is dropping unknown project config keys.
+export ONNXRUNTIME_NODE_INSTALL=skip
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then
   log "npm ci"
   npm ci --no-audit --no-fund
