@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { init, loadRun, readEvents } from "../../src/index.js";
 import { CheckpointHook } from "../../src/adapters/checkpoint.js";
 import { CRASH_POLICY, CRASH_SEED, crashLr } from "../fixtures/checkpoint-crash.js";
-import { loadWeights, saveWeights, trainer } from "../fixtures/checkpoint-trainer.js";
+import { loadWeights, saveWeights, trainer, referenceRun } from "../fixtures/checkpoint-trainer.js";
 import { loadVersions, modelAssets, modelRecord, removeTemp, stagingEntries, tempRoot, versionsOnDisk } from "../fixtures/checkpoint-run.js";
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -18,17 +18,7 @@ afterEach(() => {
   roots.splice(0).forEach(removeTemp);
 });
 
-/** The uninterrupted run: weights and metrics after each step. */
-function reference(steps: number) {
-  const t = trainer(CRASH_SEED, crashLr);
-  const params: Float32Array[] = [new Float32Array(0)];
-  const metrics: Array<Record<string, number>> = [{}];
-  for (let s = 1; s <= steps; s++) {
-    metrics.push(t.step(s));
-    params.push(t.model.params.slice());
-  }
-  return { params, metrics };
-}
+const reference = (steps: number) => referenceRun(steps, CRASH_SEED, crashLr);
 
 /** Starts the fixture and resolves with its `RUN` and `MID` lines once the slow save is halfway. */
 function startChild(root: string, mode: "fg" | "bg") {

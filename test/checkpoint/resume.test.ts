@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { init, readEvents } from "../../src/index.js";
 import { CheckpointHook, type CheckpointHookOptions } from "../../src/adapters/checkpoint.js";
-import { loadWeights, saveWeights, trainer } from "../fixtures/checkpoint-trainer.js";
+import { loadWeights, saveWeights, trainer, referenceRun } from "../fixtures/checkpoint-trainer.js";
 import { loadVersions, modelRecord, removeTemp, tempRoot, versionsOnDisk } from "../fixtures/checkpoint-run.js";
 
 const roots: string[] = [];
@@ -9,16 +9,7 @@ afterEach(() => roots.splice(0).forEach(removeTemp));
 
 const spikyLr = (step: number) => (step === 6 || step === 7 ? -1.5 : 0.5);
 
-function reference(steps: number) {
-  const t = trainer(7, spikyLr);
-  const params: Float32Array[] = [new Float32Array(0)];
-  const metrics: Array<Record<string, number>> = [{}];
-  for (let s = 1; s <= steps; s++) {
-    metrics.push(t.step(s));
-    params.push(t.model.params.slice());
-  }
-  return { params, metrics };
-}
+const reference = (steps: number) => referenceRun(steps, 7, spikyLr);
 
 type Policy = Omit<CheckpointHookOptions, "run" | "save" | "name" | "framework">;
 
