@@ -2,47 +2,12 @@
 // writer), read field by field against what python `onnx` reports for them (expected.json,
 // both written by test/fixtures/onnx-real/make_fixtures.py), and loaded in onnxruntime-node.
 import { readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { inspectOnnx, type OnnxSignature } from "../../src/adapters/onnx.js";
 import { loadOrt, SESSION_OPTIONS, type OrtTensor } from "../../src/adapters/onnx/ort.js";
 import { seededRandom } from "../fixtures/onnx-builder.js";
-
-export const REAL_DIR = resolve("test/fixtures/onnx-real");
-
-interface ExpectedValue {
-  name: string;
-  elem_type: string;
-  dims: Array<number | string | null> | null;
-}
-/** What make_fixtures.py records from `onnx.load` (snake_case, ONNX's own type names). */
-export interface ExpectedModel {
-  ir_version: number;
-  opset_import: Array<{ domain: string; version: number }>;
-  producer_name: string;
-  producer_version: string;
-  domain: string;
-  model_version: number;
-  doc_string: string;
-  graph_name: string;
-  inputs: ExpectedValue[];
-  outputs: ExpectedValue[];
-  metadata_props: Record<string, string>;
-  initializers: { count: number; sparse_count: number; elements: number; types: Record<string, number> };
-  operators: Record<string, number>;
-  node_count: number;
-  subgraph_count: number;
-  functions: Array<{ domain: string; name: string; inputs: string[]; outputs: string[]; node_count: number }>;
-  external_data: Array<{ location: string; size_bytes: number | null; tensors: number }>;
-  size_bytes: number;
-  hash: string;
-  checker: string;
-}
-
-export const expected = JSON.parse(readFileSync(join(REAL_DIR, "expected.json"), "utf8")) as {
-  generator: string;
-  models: Record<string, ExpectedModel>;
-};
+import { expected, REAL_DIR, type ExpectedModel, type ExpectedValue } from "../fixtures/onnx-real.js";
 
 /** ONNX's `TensorProto.DataType` names → the names onnxruntime (and runtrail) use. */
 const ORT_TYPE: Record<string, string> = {
