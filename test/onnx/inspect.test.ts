@@ -116,6 +116,11 @@ describe("inspectOnnx", () => {
     await expect(inspectOnnx(join(dir, "missing.onnx"))).rejects.toBeInstanceOf(ArtifactNotFoundError);
   });
 
+  it("refuses a folder given as the model with ArtifactNotFoundError", async () => {
+    await expect(inspectOnnx(dir)).rejects.toThrow(ArtifactNotFoundError);
+    await expect(inspectOnnx(dir)).rejects.toThrow(/is not a file/);
+  });
+
   it("loads onnxruntime-node only when a session is needed (lazy optional peer)", () => {
     const script = join(dir, "lazy.mts");
     writeFileSync(

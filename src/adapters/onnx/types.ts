@@ -10,7 +10,10 @@ export interface OnnxValueInfo {
    * non-tensor values `"sequence<…>"`, `"map<…,…>"`, `"optional<…>"`, `"sparse_tensor<…>"`.
    */
   type: string;
-  /** Dimensions, with symbolic dims kept as their names; `null` when the rank is unknown (or the value is not a tensor). */
+  /**
+   * Dimensions: a number, a symbolic dim's name (`"batch"`), or `null` for a dim the model
+   * leaves unnamed; the whole shape is `null` when the rank is unknown (or the value is not a tensor).
+   */
   shape: OnnxDim[] | null;
 }
 
