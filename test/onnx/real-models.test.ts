@@ -1,10 +1,13 @@
 // ONNX files made by real exporters (torch.onnx.export, onnx.helper, onnx's external-data
 // writer), read field by field against what python `onnx` reports for them (expected.json,
 // both written by test/fixtures/onnx-real/make_fixtures.py), and loaded in onnxruntime-node.
-import { readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
-import { inspectOnnx, type OnnxSignature } from "../../src/adapters/onnx.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { inspectOnnx, withOnnxExport, type OnnxExportRecord, type OnnxSignature } from "../../src/adapters/onnx.js";
+import { setDefaultRun } from "../../src/core/tracking.js";
+import { init, type Run } from "../../src/index.js";
 import { loadOrt, SESSION_OPTIONS, type OrtTensor } from "../../src/adapters/onnx/ort.js";
 import { seededRandom } from "../fixtures/onnx-builder.js";
 import { expected, REAL_DIR, type ExpectedModel, type ExpectedValue } from "../fixtures/onnx-real.js";
@@ -126,5 +129,31 @@ describe("real-exporter ONNX fixtures", () => {
     } finally {
       await session.release();
     }
+  });
+});
+
+describe("withOnnxExport on real-exporter files", () => {
+  // One run for every model, as a user exporting several models would have.
+  const root = mkdtempSync(join(tmpdir(), "runtrail-real-onnx-"));
+  let run: Run;
+  beforeAll(async () => {
+    run = await init({ artifactsPath: join(root, "run"), handleExit: false });
+  });
+  afterAll(async () => {
+    await run.end();
+    setDefaultRun(undefined);
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it.each(loadable.map((rel, i) => [rel, i] as const))("%s is validated, run on a sample and logged at step %i", async (rel, step) => {
+    const path = join(REAL_DIR, rel);
+    const sig = await inspectOnnx(path);
+    let record: OnnxExportRecord | undefined;
+    await withOnnxExport(() => path, { run, name: "real", step, sampleInputs: feedFor(sig, 3), onLogged: (r) => (record = r) })();
+    expect(record!.signature).toEqual(sig);
+    expect(record!.parity).toMatchObject({ checked: false, samples: 1 });
+    const external = sig.externalData.length > 0;
+    expect(record!.asset.relPath).toBe(external ? `assets/model/real_${step}` : `assets/model/real_${step}.onnx`);
+    expect(existsSync(external ? join(record!.asset.path, "model.onnx") : record!.asset.path)).toBe(true);
   });
 });
