@@ -10,7 +10,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSy
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ProtoWriter } from "../src/adapters/onnx/protobuf-writer.js";
-import { machineLine, median, type BenchResult } from "./machine.js";
+import { median, type BenchResult } from "./machine.js";
 
 const TENSORS = 4;
 const ELEMENTS = 64 * 1024 * 1024; // 256 MiB of float32 per tensor, 1 GiB in all
@@ -114,6 +114,7 @@ function peakRss(mode: Mode, path: string): number {
 }
 
 const mb = (b: number): string => `${(b / 2 ** 20).toFixed(0)} MB`;
+const signedMb = (b: number): string => `${b < 0 ? "−" : "+"}${mb(Math.abs(b))}`;
 
 /** The suite: rows for bench/run.ts. */
 export async function runOnnxInspectBench(workRoot = join(process.cwd(), ".bench-tmp")): Promise<BenchResult[]> {
@@ -135,19 +136,19 @@ export async function runOnnxInspectBench(workRoot = join(process.cwd(), ".bench
     return [
       {
         name: `inspectOnnx peak RSS, ${mb(size)} model (vs onnxruntime-node loading it alone)`,
-        figure: `${mb(m.inspect)} vs ${mb(m.ort)} (+${mb(m.inspect - m.ort)}, ${(extra * 100).toFixed(1)}% of the file)`,
+        figure: `${mb(m.inspect)} vs ${mb(m.ort)} (${signedMb(m.inspect - m.ort)}, ${(extra * 100).toFixed(1)}% of the file)`,
         ratio: m.inspect / m.ort,
         target: `extra ≤ ${MAX_EXTRA * 100}% of the file`,
         met: extra <= MAX_EXTRA,
-        details: `fresh process per measurement, median of ${REPEATS}; the previous whole-file decoder peaked at ${mb(m["whole-file"])}. ${machineLine()}`,
+        details: `fresh process per measurement, median of ${REPEATS}; the previous whole-file decoder peaked at ${mb(m["whole-file"])}`,
       },
       {
         name: `inspectOnnx({ load: false }) peak RSS, ${mb(size)} model (vs the same process without decoding)`,
-        figure: `${mb(m.decode)} vs ${mb(m.bare)} (+${mb(m.decode - m.bare)})`,
+        figure: `${mb(m.decode)} vs ${mb(m.bare)} (${signedMb(m.decode - m.bare)})`,
         ratio: m.decode / m.bare,
         target: `extra ≤ ${MAX_EXTRA * 100}% of the file`,
         met: decodeExtra <= MAX_EXTRA,
-        details: `decoder and streamed md5 only; tensor payloads are skipped. ${machineLine()}`,
+        details: `decoder and streamed md5 only; tensor payloads are skipped`,
       },
     ];
   } finally {

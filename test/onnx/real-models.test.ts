@@ -149,7 +149,9 @@ describe("withOnnxExport on real-exporter files", () => {
     const path = join(REAL_DIR, rel);
     const sig = await inspectOnnx(path);
     let record: OnnxExportRecord | undefined;
-    await withOnnxExport(() => path, { run, name: "real", step, sampleInputs: feedFor(sig, 3), onLogged: (r) => (record = r) })();
+    // onnxruntime tensors as the feed: they are `{ data, dims }` values.
+    const feed = Object.fromEntries(Object.entries(feedFor(sig, 3)).map(([k, t]) => [k, { data: t.data as ArrayLike<number | bigint>, dims: t.dims }]));
+    await withOnnxExport(() => path, { run, name: "real", step, sampleInputs: feed, onLogged: (r) => (record = r) })();
     expect(record!.signature).toEqual(sig);
     expect(record!.parity).toMatchObject({ checked: false, samples: 1 });
     const external = sig.externalData.length > 0;
