@@ -155,4 +155,15 @@ describe("withOnnxExport with external data", () => {
     const { lineage } = await loadRun(run.artifactsPath);
     expect(lineage.find((r) => r.name === "broken")).toBeUndefined();
   });
+
+  it("bytes of an external-data model are refused, validated or not, and nothing is logged", async () => {
+    run = await init({ artifactsPath: join(tmp(), "run"), handleExit: false });
+    const bytes = readFileSync(join(REAL_DIR, ONE_FILE, "model.onnx"));
+    for (const validate of [true, false]) {
+      const err = await withOnnxExport(() => bytes, { run, name: "bytes", validate })().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(OnnxValidationError);
+      expect((err as Error).message).toMatch(/external files \(data\/weights\.bin\)/);
+    }
+    expect(existsSync(join(run.artifactsPath, "outputs/model")) ? listFiles(join(run.artifactsPath, "outputs/model")) : []).toEqual([]);
+  });
 });

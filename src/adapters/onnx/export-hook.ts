@@ -9,6 +9,7 @@ import { RunLayout } from "../../core/paths.js";
 import type { Run } from "../../core/run.js";
 import { resolveRun } from "../../core/tracking.js";
 import { checkStep } from "../../core/validate.js";
+import { OnnxValidationError } from "./errors.js";
 import { openOnnx, type OnnxSource, type OpenedOnnx } from "./inspect.js";
 import { loadOrt } from "./ort.js";
 import { checkParity, DEFAULT_TOLERANCE, type OnnxFeed, type OnnxReference } from "./parity.js";
@@ -123,6 +124,13 @@ export function withOnnxExport<A extends unknown[], R extends OnnxExportOutput>(
     const result = await exportFn(...args);
     const source = exportedSource(result, options.path);
     const opened = await openOnnx(source, validate);
+    if (opened.externalFiles.length > 0 && opened.path === undefined) {
+      const files = opened.externalFiles.map((f) => f.location).join(", ");
+      throw new OnnxValidationError(
+        `withOnnxExport: the export function returned the bytes of a model that keeps tensor data in external files (${files}); return the model's path instead (or pass \`path\`), with the data files next to it, so they are logged with it.`,
+        files,
+      );
+    }
     let parity: OnnxParityResult = { checked: false, maxAbsDiff: null, tolerance: null, samples: 0 };
     try {
       if (opened.session && options.sampleInputs !== undefined) {
