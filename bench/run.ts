@@ -36,6 +36,7 @@ const suites: Suite[] = [
     },
   },
   { id: "checkpoint-io", title: "checkpoint copies and saves", run: async () => (await import("./checkpoint-io.js")).runCheckpointIoBench() },
+  { id: "onnx-inspect", title: "inspectOnnx peak RSS on a 1 GiB model", run: async () => (await import("./onnx-inspect.js")).runOnnxInspectBench() },
   { id: "read-metrics", title: "reading a 1M-row metric file", run: async () => (await import("./read-metrics.js")).runReadMetricsBench() },
   {
     id: "s3-sync",

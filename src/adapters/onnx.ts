@@ -15,5 +15,14 @@ export { SUPPORTED_ACTIVATIONS } from "./onnx/tfjs-activations.js";
 export { DEFAULT_TOLERANCE } from "./onnx/parity.js";
 export type { OnnxFeed, OnnxReference, OnnxReferenceOutputs } from "./onnx/parity.js";
 export type { OnnxTensorInput, NestedNumbers } from "./onnx/tensors.js";
-export type { OnnxDim, OnnxOpset, OnnxParityResult, OnnxSignature, OnnxValueInfo } from "./onnx/types.js";
+export type {
+  OnnxDim,
+  OnnxExternalFile,
+  OnnxFunction,
+  OnnxInitializers,
+  OnnxOpset,
+  OnnxParityResult,
+  OnnxSignature,
+  OnnxValueInfo,
+} from "./onnx/types.js";
 export { OnnxParityError, OnnxUnsupportedModelError, OnnxValidationError } from "./onnx/errors.js";

@@ -42,6 +42,12 @@ describe("inspectOnnx", () => {
       inputs: [{ name: "X", type: "float32", shape: ["batch", 4] }],
       outputs: [{ name: "Y", type: "float32", shape: ["batch", 3] }],
       metadataProps: { author: "ada", "runtrail.note": "première" },
+      initializers: { count: 2, sparseCount: 0, elements: 4 * 3 + 3, types: { float32: 2 } },
+      operators: { MatMul: 1, Add: 1, Relu: 1 },
+      nodeCount: 3,
+      subgraphCount: 0,
+      functions: [],
+      externalData: [],
       sizeBytes: model.bytes.byteLength,
       hash: createHash("md5").update(model.bytes).digest("hex").slice(0, 12),
       loaded: true,
@@ -108,6 +114,11 @@ describe("inspectOnnx", () => {
 
   it("names a missing file", async () => {
     await expect(inspectOnnx(join(dir, "missing.onnx"))).rejects.toBeInstanceOf(ArtifactNotFoundError);
+  });
+
+  it("refuses a folder given as the model with ArtifactNotFoundError", async () => {
+    await expect(inspectOnnx(dir)).rejects.toThrow(ArtifactNotFoundError);
+    await expect(inspectOnnx(dir)).rejects.toThrow(/is not a file/);
   });
 
   it("loads onnxruntime-node only when a session is needed (lazy optional peer)", () => {

@@ -1,14 +1,16 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import type { LoggedAsset } from "../../core/assets.js";
 import { InvalidValueError, RunEndedError } from "../../core/errors.js";
+import { copyPath } from "../../core/fsutil.js";
 import { pathExtension, toFqnName } from "../../core/names.js";
 import { RunLayout } from "../../core/paths.js";
 import type { Run } from "../../core/run.js";
 import { resolveRun } from "../../core/tracking.js";
 import { checkStep } from "../../core/validate.js";
-import { openOnnx, type OnnxSource } from "./inspect.js";
+import { OnnxValidationError } from "./errors.js";
+import { openOnnx, type OnnxSource, type OpenedOnnx } from "./inspect.js";
 import { loadOrt } from "./ort.js";
 import { checkParity, DEFAULT_TOLERANCE, type OnnxFeed, type OnnxReference } from "./parity.js";
 import type { OnnxParityResult, OnnxSignature } from "./types.js";
@@ -41,7 +43,8 @@ export interface OnnxExportOptions {
   /**
    * Extra lineage summary keys, e.g. `{ sourceCheckpoint: { name: "classifier", step: 12 } }`.
    * Keys computed by runtrail (`signature`, `opsets`, `producer`, `irVersion`, `metadataProps`,
-   * `sizeBytes`, `hash`, `parity`, `validated`) take precedence.
+   * `initializers`, `operators`, `functions`, `externalData`, `sizeBytes`, `hash`, `parity`,
+   * `validated`) take precedence.
    */
   summary?: Record<string, unknown>;
   /** Called after the model was logged, with where it landed and what was recorded. */
@@ -68,6 +71,11 @@ export interface OnnxExportRecord {
  * Returned bytes are written to a temporary file inside the run's `.runtrail/tmp/` and moved
  * (non-versioned) or copied (with `step`) into place. A returned path, or `options.path`, is
  * copied: the user's file stays where it is.
+ *
+ * A model that keeps tensors in external data files (as exporters do past 2 GB) is logged as a
+ * folder holding the `.onnx` file and its data files at the locations the model names —
+ * `assets/model/<name>_<step>/` (or `outputs/model/<name>/`) — so onnxruntime loads it from
+ * there, and the lineage hash covers every file.
  *
  * A model that is not valid, does not load, or fails parity throws ({@link OnnxValidationError},
  * {@link OnnxParityError}) and nothing is logged or left in the run.
@@ -116,6 +124,13 @@ export function withOnnxExport<A extends unknown[], R extends OnnxExportOutput>(
     const result = await exportFn(...args);
     const source = exportedSource(result, options.path);
     const opened = await openOnnx(source, validate);
+    if (opened.externalFiles.length > 0 && opened.path === undefined) {
+      const files = opened.externalFiles.map((f) => f.location).join(", ");
+      throw new OnnxValidationError(
+        `withOnnxExport: the export function returned the bytes of a model that keeps tensor data in external files (${files}); return the model's path instead (or pass \`path\`), with the data files next to it, so they are logged with it.`,
+        files,
+      );
+    }
     let parity: OnnxParityResult = { checked: false, maxAbsDiff: null, tolerance: null, samples: 0 };
     try {
       if (opened.session && options.sampleInputs !== undefined) {
@@ -136,15 +151,44 @@ export function withOnnxExport<A extends unknown[], R extends OnnxExportOutput>(
       producer: sig.producer,
       irVersion: sig.irVersion,
       metadataProps: sig.metadataProps,
+      initializers: sig.initializers,
+      operators: sig.operators,
+      functions: sig.functions,
+      externalData: sig.externalData,
       sizeBytes: sig.sizeBytes,
       hash: sig.hash,
       validated: sig.loaded,
       parity,
     };
-    const asset = await logOnnx(run, name, step, source, opened.bytes, summary);
+    const asset = opened.externalFiles.length > 0 ? await logWithExternalData(run, name, step, opened, summary) : await logOnnx(run, name, step, source, opened.bytes, summary);
     options.onLogged?.({ asset, signature: sig, parity, summary });
     return result;
   };
+}
+
+/** A model with external data becomes a folder asset: the model file plus each data file at its location. */
+function logWithExternalData(
+  run: Run,
+  name: string,
+  step: number | undefined,
+  opened: OpenedOnnx,
+  summary: Record<string, unknown>,
+): Promise<LoggedAsset> {
+  const modelPath = opened.path!;
+  return run.saveModel({
+    name,
+    framework: "onnx",
+    summary,
+    ...(step !== undefined && { step }),
+    write: async (dir) => {
+      await copyPath(modelPath, join(dir, basename(modelPath)));
+      for (const file of opened.externalFiles) {
+        const dest = join(dir, file.location);
+        await mkdir(dirname(dest), { recursive: true });
+        await copyPath(file.path!, dest);
+      }
+    },
+  });
 }
 
 function exportedSource(result: unknown, path: string | undefined): OnnxSource {
@@ -173,7 +217,7 @@ async function logOnnx(
   name: string,
   step: number | undefined,
   source: OnnxSource,
-  bytes: Uint8Array,
+  bytes: Uint8Array | undefined,
   summary: Record<string, unknown>,
 ): Promise<LoggedAsset> {
   const common = { name, framework: "onnx", summary, ...(step !== undefined && { step }) };
@@ -184,7 +228,8 @@ async function logOnnx(
   try {
     await mkdir(tmpDir, { recursive: true });
     const file = join(tmpDir, `${name}.onnx`);
-    await writeFile(file, bytes);
+    if (bytes) await writeFile(file, bytes);
+    else await copyPath(source as string, file);
     return await run.logModel({ ...common, path: file });
   } finally {
     await rm(tmpDir, { recursive: true, force: true });

@@ -1,9 +1,13 @@
 /**
  * A small reader for the protobuf wire format: varints, length-delimited fields and
  * fixed32/fixed64 values. It knows nothing about ONNX; `model-proto.ts` gives fields meaning.
- * Length-delimited values are views into the input (no copies), so reading the metadata of a
- * large model does not duplicate its weights.
+ * It reads from a {@link ByteSource}: bytes in memory (length-delimited values are views, no
+ * copies) or a file read through a window. A nested message can be read in place
+ * ({@link ProtoReader.readNested}) and an unused field is skipped by moving the offset, so
+ * reading the metadata of a large model neither loads nor duplicates its weights.
  */
+import { MemorySource, type ByteSource } from "./byte-source.js";
+
 
 /** Protobuf wire types (groups, 3 and 4, are deprecated and rejected). */
 export const WireType = { VARINT: 0, FIXED64: 1, LEN: 2, FIXED32: 5 } as const;
@@ -25,13 +29,15 @@ const utf8 = new TextDecoder("utf-8", { fatal: true });
 /** Sequential reader over one message (`start`..`end` of `bytes`). */
 export class ProtoReader {
   private pos: number;
+  private readonly source: ByteSource;
+  private readonly start: number;
+  private readonly end: number;
 
-  constructor(
-    readonly bytes: Uint8Array,
-    start = 0,
-    private readonly end = bytes.length,
-  ) {
+  constructor(bytes: Uint8Array | ByteSource, start = 0, end?: number) {
+    this.source = bytes instanceof Uint8Array ? new MemorySource(bytes) : bytes;
+    this.start = start;
     this.pos = start;
+    this.end = end ?? this.source.length;
   }
 
   /** True once every field of the message has been read. */
@@ -92,16 +98,33 @@ export class ProtoReader {
     return this.readUint32() | 0;
   }
 
-  /** A length-delimited value as a view into the input. */
+  /** A length-delimited value's bytes (a view when the source is in memory). */
   readBytes(): Uint8Array {
+    const { start, length } = this.readLength();
+    return this.source.slice(start, length);
+  }
+
+  /** A length-delimited value as a reader over the same source: nothing is read until it is. */
+  readNested(): ProtoReader {
+    const { start, length } = this.readLength();
+    return new ProtoReader(this.source, start, start + length);
+  }
+
+  /** Byte length of the message this reader covers. */
+  get byteLength(): number {
+    return this.end - this.start;
+  }
+
+  private readLength(): { start: number; length: number } {
     const at = this.pos;
+    // Lengths are int32 on the wire; a larger varint cannot be a valid length.
     const length = this.readUint32();
     if (length > this.end - this.pos) {
       throw new WireFormatError(`length ${length} runs past the end of the data (${this.end - this.pos} bytes left)`, at);
     }
-    const view = this.bytes.subarray(this.pos, this.pos + length);
+    const start = this.pos;
     this.pos += length;
-    return view;
+    return { start, length };
   }
 
   /** A length-delimited value decoded as UTF-8. */
@@ -135,7 +158,7 @@ export class ProtoReader {
         this.view(8);
         return;
       case WireType.LEN:
-        this.readBytes();
+        this.readLength();
         return;
       case WireType.FIXED32:
         this.view(4);
@@ -145,14 +168,14 @@ export class ProtoReader {
 
   private view(size: number): DataView {
     if (size > this.end - this.pos) throw new WireFormatError(`fixed${size * 8} value runs past the end of the data`, this.pos);
-    const v = new DataView(this.bytes.buffer, this.bytes.byteOffset + this.pos, size);
+    const bytes = this.source.slice(this.pos, size);
     this.pos += size;
-    return v;
+    return new DataView(bytes.buffer, bytes.byteOffset, size);
   }
 
   private nextByte(start: number): number {
     if (this.pos >= this.end) throw new WireFormatError("data ends inside a varint", start);
-    return this.bytes[this.pos++]!;
+    return this.source.byteAt(this.pos++);
   }
 }
 
@@ -160,11 +183,11 @@ export class ProtoReader {
 export type FieldHandlers = Partial<Record<number, (reader: ProtoReader, wireType: WireType) => void>>;
 
 /**
- * Reads every field of one message, calling the handler of its number and skipping the
- * others (unknown fields are legal protobuf).
+ * Reads every field of one message (its bytes, or a reader from {@link ProtoReader.readNested}),
+ * calling the handler of its number and skipping the others (unknown fields are legal protobuf).
  */
-export function readMessage(bytes: Uint8Array, handlers: FieldHandlers): void {
-  const reader = new ProtoReader(bytes);
+export function readMessage(message: Uint8Array | ProtoReader, handlers: FieldHandlers): void {
+  const reader = message instanceof ProtoReader ? message : new ProtoReader(message);
   while (!reader.done) {
     const { field, wireType } = reader.readTag();
     const handle = handlers[field];
