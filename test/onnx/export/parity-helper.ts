@@ -27,9 +27,10 @@ function randomizeLayer(layer: tf.layers.Layer, rand: () => number): void {
   }
   const values = layer.weights.map((w) => {
     const positive = /variance/.test(w.originalName);
-    const size = w.shape.reduce((a, b) => a * b, 1);
+    const shape = w.shape as number[];
+    const size = shape.reduce((a, b) => a * b, 1);
     const data = Float32Array.from({ length: size }, () => (positive ? 0.5 + rand() : rand() - 0.5));
-    return tf.tensor(data, w.shape, "float32");
+    return tf.tensor(data, shape, "float32");
   });
   if (values.length) layer.setWeights(values);
   tf.dispose(values);
@@ -44,9 +45,10 @@ export interface ParityRun {
 /**
  * Exports `model`, runs `batch` random rows per input through onnxruntime-node and compares
  * with tfjs `predict` on the current backend, printing the measured max |Δ|.
- * `ints[i]` makes input `i` integer-valued in `[0, ints[i])` (token ids).
+ * `ints[i]` makes input `i` integer-valued in `[0, ints[i])` (token ids); `reference` replaces
+ * the model's own `predict`.
  */
-export async function exportParity(label: string, model: tf.LayersModel, opts: { batch?: number; ints?: Array<number | undefined>; seed?: number } = {}): Promise<ParityRun> {
+export async function exportParity(label: string, model: tf.LayersModel, opts: { batch?: number; ints?: Array<number | undefined>; seed?: number; reference?: { predict(x: never): unknown } } = {}): Promise<ParityRun> {
   const bytes = await exportTfjsToOnnx(model);
   const signature = await inspectOnnx(bytes, { load: false });
   const rand = mulberry32(opts.seed ?? 11);
@@ -62,7 +64,7 @@ export async function exportParity(label: string, model: tf.LayersModel, opts: {
   const ort = loadOrt();
   const session = await ort.InferenceSession.create(bytes, SESSION_OPTIONS);
   try {
-    const result = await checkParity(ort, session, signature, { sampleInputs: feed as OnnxFeed, reference: model, tolerance: PARITY_TOLERANCE });
+    const result = await checkParity(ort, session, signature, { sampleInputs: feed as OnnxFeed, reference: opts.reference ?? model, tolerance: PARITY_TOLERANCE });
     console.log(`[parity ${tf.getBackend()}] ${label}: max |Δ| = ${result.maxAbsDiff!.toExponential(2)}`);
     return { maxAbsDiff: result.maxAbsDiff!, bytes };
   } finally {

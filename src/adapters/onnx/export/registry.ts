@@ -1,9 +1,17 @@
 import type { LayerTranslator } from "./graph.js";
+import { CONV_LAYERS } from "./layers/conv.js";
 import { CORE_LAYERS } from "./layers/core.js";
 import { MERGE_LAYERS } from "./layers/merge.js";
+import { NORMALIZATION_LAYERS } from "./layers/normalization.js";
+import { POOLING_LAYERS } from "./layers/pooling.js";
+import { SPATIAL_LAYERS } from "./layers/spatial.js";
 
 /** Every tfjs layer class the exporter translates, by `getClassName()`. */
 export const TRANSLATORS: Readonly<Record<string, LayerTranslator>> = {
   ...CORE_LAYERS,
   ...MERGE_LAYERS,
+  ...CONV_LAYERS,
+  ...POOLING_LAYERS,
+  ...NORMALIZATION_LAYERS,
+  ...SPATIAL_LAYERS,
 };
