@@ -1,9 +1,12 @@
 import type { LayerTranslator } from "./graph.js";
+import { ACTIVATION_LAYERS } from "./layers/activations.js";
 import { CONV_LAYERS } from "./layers/conv.js";
 import { CORE_LAYERS } from "./layers/core.js";
+import { EMBEDDING_LAYERS } from "./layers/embedding.js";
 import { MERGE_LAYERS } from "./layers/merge.js";
 import { NORMALIZATION_LAYERS } from "./layers/normalization.js";
 import { POOLING_LAYERS } from "./layers/pooling.js";
+import { RECURRENT_LAYERS } from "./layers/recurrent.js";
 import { SPATIAL_LAYERS } from "./layers/spatial.js";
 
 /** Every tfjs layer class the exporter translates, by `getClassName()`. */
@@ -14,4 +17,7 @@ export const TRANSLATORS: Readonly<Record<string, LayerTranslator>> = {
   ...POOLING_LAYERS,
   ...NORMALIZATION_LAYERS,
   ...SPATIAL_LAYERS,
+  ...EMBEDDING_LAYERS,
+  ...RECURRENT_LAYERS,
+  ...ACTIVATION_LAYERS,
 };
