@@ -115,7 +115,10 @@ describe("a composite model through withOnnxExport", () => {
       expect(parity).toMatchObject({ checked: true, tolerance: 1e-4, samples: 1 });
       expect(parity.maxAbsDiff).toBeLessThanOrEqual(PARITY_TOLERANCE);
       const { lineage } = await loadRun(run.artifactsPath);
-      expect(lineage.find((r) => r.name === "cnn")?.summary).toMatchObject({ framework: "onnx", parity: { checked: true, maxAbsDiff: parity.maxAbsDiff } });
+      expect(lineage.find((r) => r.name === "cnn")?.summary).toMatchObject({
+        framework: "onnx",
+        latest: { step: 1, summary: { parity: { checked: true, maxAbsDiff: parity.maxAbsDiff } } },
+      });
     } finally {
       x.dispose();
       model.dispose();
