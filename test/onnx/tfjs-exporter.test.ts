@@ -124,17 +124,25 @@ describe("exportTfjsToOnnx", () => {
     model.dispose();
   });
 
-  it("names a stateful recurrent layer and an unsupported recurrent activation", async () => {
+  it("names a stateful recurrent layer, an unsupported recurrent activation and options tfjs itself mis-runs", async () => {
     const model = tf.sequential({
       layers: [
         tf.layers.lstm({ units: 2, batchInputShape: [1, 3, 2], stateful: true, returnSequences: true, name: "stateful_lstm" }),
-        tf.layers.gru({ units: 2, activation: "selu", name: "selu_gru" }),
+        tf.layers.gru({ units: 2, activation: "selu", name: "selu_gru", returnSequences: true }),
+        tf.layers.conv1d({ filters: 2, kernelSize: 1, dataFormat: "channelsFirst", name: "cf_conv1d" }),
+        tf.layers.flatten(),
+        tf.layers.reshape({ targetShape: [2, 2, 1] }),
+        tf.layers.separableConv2d({ filters: 1, kernelSize: 1, dataFormat: "channelsFirst", name: "cf_separable" }),
+        tf.layers.depthwiseConv2d({ kernelSize: 1, dilationRate: 2, name: "dilated_depthwise" }),
       ],
     });
     await expect(exportTfjsToOnnx(model)).rejects.toMatchObject({
       value: [
         { className: "LSTM", name: "stateful_lstm", reason: "stateful (state kept between predict calls)" },
         { className: "GRU", name: "selu_gru", reason: expect.stringMatching(/^activation selu \(recurrent activations: tanh, sigmoid, hardSigmoid/) },
+        { className: "Conv1D", name: "cf_conv1d", reason: "dataFormat channelsFirst (tfjs returns channels-last data for it)" },
+        { className: "SeparableConv2D", name: "cf_separable", reason: "dataFormat channelsFirst (tfjs cannot run it)" },
+        { className: "DepthwiseConv2D", name: "dilated_depthwise", reason: "dilationRate [2,2] (ignored by tfjs's DepthwiseConv2D)" },
       ],
     });
     model.dispose();

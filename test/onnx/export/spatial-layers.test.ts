@@ -28,7 +28,11 @@ const cases: Array<[string, () => tf.LayersModel]> = [
   ["SeparableConv2D same, dilation 2", seq([8, 8, 2], () => [tf.layers.separableConv2d({ filters: 2, kernelSize: 3, dilationRate: 2, padding: "same" })])],
   ["SeparableConv2D same", seq([6, 6, 3], () => [tf.layers.separableConv2d({ filters: 4, kernelSize: 3, padding: "same" })])],
   ["SeparableConv2D valid, stride 2, multiplier 2, no bias", seq([7, 7, 2], () => [tf.layers.separableConv2d({ filters: 3, kernelSize: 3, strides: 2, depthMultiplier: 2, useBias: false })])],
+  ["Conv2DTranspose channelsFirst same", seq([2, 3, 4], () => [tf.layers.conv2dTranspose({ filters: 3, kernelSize: 3, strides: 2, padding: "same", dataFormat: "channelsFirst" })])],
+  ["DepthwiseConv2D channelsFirst", seq([2, 5, 5], () => [tf.layers.depthwiseConv2d({ kernelSize: 3, depthMultiplier: 2, dataFormat: "channelsFirst" })])],
   // Pooling
+  ["AveragePooling2D channelsFirst same", seq([2, 5, 5], () => [tf.layers.averagePooling2d({ poolSize: 2, padding: "same", dataFormat: "channelsFirst" })])],
+  ["MaxPooling1D channelsFirst", seq([2, 8], () => [tf.layers.maxPooling1d({ poolSize: 2, dataFormat: "channelsFirst" } as never)])],
   ["MaxPooling2D valid", seq([6, 6, 2], () => [tf.layers.maxPooling2d({ poolSize: 2 })])],
   ["MaxPooling2D same, stride 2, odd size", seq([7, 5, 2], () => [tf.layers.maxPooling2d({ poolSize: 3, strides: 2, padding: "same" })])],
   ["MaxPooling2D channelsFirst", seq([2, 6, 6], () => [tf.layers.maxPooling2d({ poolSize: 2, dataFormat: "channelsFirst" })])],
@@ -52,6 +56,8 @@ const cases: Array<[string, () => tf.LayersModel]> = [
   ["ZeroPadding2D 1 channelsFirst", seq([2, 3, 3], () => [tf.layers.zeroPadding2d({ padding: 1, dataFormat: "channelsFirst" })])],
   ["Cropping2D [[1, 0], [2, 1]]", seq([5, 6, 2], () => [tf.layers.cropping2D({ cropping: [[1, 0], [2, 1]] })])],
   ["UpSampling2D nearest [2, 3]", seq([3, 4, 2], () => [tf.layers.upSampling2d({ size: [2, 3] })])],
+  ["UpSampling2D nearest channelsFirst", seq([2, 3, 4], () => [tf.layers.upSampling2d({ size: [2, 2], dataFormat: "channelsFirst" })])],
+  ["Cropping2D channelsFirst", seq([2, 5, 6], () => [tf.layers.cropping2D({ cropping: [[1, 1], [0, 2]], dataFormat: "channelsFirst" })])],
   ["UpSampling2D bilinear 2", seq([3, 4, 2], () => [tf.layers.upSampling2d({ size: [2, 2], interpolation: "bilinear" })])],
   // Reshaping
   ["Reshape [4, -1]", seq([2, 6], () => [tf.layers.reshape({ targetShape: [4, -1] })])],

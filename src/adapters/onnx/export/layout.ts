@@ -1,4 +1,5 @@
 import type { AttributeSpec } from "../model-writer.js";
+import type { TfjsLayerLike } from "../tfjs-model.js";
 import type { ExportGraph, LayerCall, Shape } from "./graph.js";
 import { perDim } from "./graph.js";
 
@@ -7,8 +8,9 @@ import { perDim } from "./graph.js";
  * (N, C, …spatial). The model's inputs and outputs keep tfjs's layout: a channels-last layer
  * is wrapped in a Transpose on each side (onnxruntime folds back-to-back pairs away).
  */
-export function isChannelsFirst(config: Record<string, unknown>): boolean {
-  return config.dataFormat === "channelsFirst";
+export function isChannelsFirst(config: Record<string, unknown>, layer?: TfjsLayerLike): boolean {
+  // tfjs's Conv1D leaves dataFormat out of getConfig() but honours it: read the layer too.
+  return (config.dataFormat ?? (layer as { dataFormat?: unknown } | undefined)?.dataFormat) === "channelsFirst";
 }
 
 /** The spatial dims of a tfjs shape. */

@@ -22,12 +22,17 @@ function onnxKernel(w: Weight): { dims: number[]; data: Float32Array } {
 /** Conv1D / Conv2D: one ONNX Conv (bias included) between layout transposes, then the activation. */
 function conv(n: number): LayerTranslator {
   return {
-    // tfjs cannot run `causal` padding itself (conv1dWithBias throws), so there is nothing to match.
-    check: (_layer, config) => (config.padding === "causal" ? "padding causal (not implemented by tfjs)" : activationProblem(config)),
+    check(layer, config) {
+      // tfjs cannot run `causal` padding itself (conv1dWithBias throws), so there is nothing to match.
+      if (config.padding === "causal") return "padding causal (not implemented by tfjs)";
+      // tfjs's Conv1D returns channels-last data for channelsFirst input, unlike the output shape it declares.
+      if (n === 1 && isChannelsFirst(config, layer)) return "dataFormat channelsFirst (tfjs returns channels-last data for it)";
+      return activationProblem(config);
+    },
     async translate(g, call) {
       const { layer, config, inputs, base } = call;
       const x = inputs[0]!;
-      const cf = isChannelsFirst(config);
+      const cf = isChannelsFirst(config, layer);
       const w = windowOf(call, n, "kernelSize");
       const kernel = await g.weight(layer, 0, n + 2, "kernel");
       const convInputs = [g.layerConstant(layer, "kernel", () => onnxKernel(kernel))];
@@ -70,7 +75,8 @@ const depthwiseConv2d: LayerTranslator = {
 };
 
 const separableConv2d: LayerTranslator = {
-  check: (_layer, config) => activationProblem(config),
+  // tfjs's own predict fails on channelsFirst (its bias is broadcast channels-last), so there is nothing to match.
+  check: (_layer, config) => (isChannelsFirst(config) ? "dataFormat channelsFirst (tfjs cannot run it)" : activationProblem(config)),
   async translate(g, call) {
     const { layer, config, inputs, base } = call;
     const kernel = await g.weight(layer, 0, 4, "depthwise kernel");
