@@ -38,7 +38,7 @@ function collect(layers: readonly TfjsLayerLike[], translators: Readonly<Record<
     const className = layer.getClassName();
     if (className === "InputLayer") continue;
     const translator = translators[className];
-    const reason = translator ? translator.check?.(layer, layer.getConfig()) : "layer class";
+    const reason = translator ? translator.check?.(layer, layer.getConfig(), translators) : "layer class";
     if (reason !== undefined) problems.push({ className, name: layer.name, reason });
   }
 }

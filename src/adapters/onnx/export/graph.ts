@@ -27,12 +27,14 @@ export interface LayerCall {
   readonly outputShapes: readonly Shape[];
   /** Prefix for the names of the nodes and constants of this call. */
   readonly base: string;
+  /** Every translator, for wrappers that translate the layer they wrap. */
+  readonly translators: Readonly<Record<string, LayerTranslator>>;
 }
 
 /** Translates one layer class. */
 export interface LayerTranslator {
   /** Why this layer's configuration has no translation (`undefined` when it has one). Runs before any work. */
-  check?(layer: TfjsLayerLike, config: Record<string, unknown>): string | undefined;
+  check?(layer: TfjsLayerLike, config: Record<string, unknown>, translators: Readonly<Record<string, LayerTranslator>>): string | undefined;
   /** Adds the layer's nodes and returns the names of its outputs, in tfjs's order. */
   translate(g: ExportGraph, call: LayerCall): string[] | Promise<string[]>;
 }

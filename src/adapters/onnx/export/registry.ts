@@ -8,6 +8,7 @@ import { NORMALIZATION_LAYERS } from "./layers/normalization.js";
 import { POOLING_LAYERS } from "./layers/pooling.js";
 import { RECURRENT_LAYERS } from "./layers/recurrent.js";
 import { SPATIAL_LAYERS } from "./layers/spatial.js";
+import { WRAPPER_LAYERS } from "./layers/wrappers.js";
 
 /** Every tfjs layer class the exporter translates, by `getClassName()`. */
 export const TRANSLATORS: Readonly<Record<string, LayerTranslator>> = {
@@ -20,4 +21,5 @@ export const TRANSLATORS: Readonly<Record<string, LayerTranslator>> = {
   ...EMBEDDING_LAYERS,
   ...RECURRENT_LAYERS,
   ...ACTIVATION_LAYERS,
+  ...WRAPPER_LAYERS,
 };

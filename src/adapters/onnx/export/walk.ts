@@ -57,6 +57,6 @@ async function callLayer(
   const translator = translators[className];
   if (!translator) throw new OnnxUnsupportedModelError(`exportTfjsToOnnx: layer ${className} "${layer.name}" has no ONNX translation.`, [{ className, name: layer.name }]);
   const outputShapes = node.outputTensors.map((o) => o.shape);
-  const names = await translator.translate(g, { layer, config: layer.getConfig(), inputs, outputShapes, base: layer.name });
+  const names = await translator.translate(g, { layer, config: layer.getConfig(), inputs, outputShapes, base: layer.name, translators });
   return names.map((name, i) => ({ name, shape: outputShapes[i]! }));
 }
