@@ -113,6 +113,9 @@ describe("a composite model through withOnnxExport", () => {
       const parity = record!.parity!;
       console.log(`[parity hook] small CNN through withOnnxExport: max |Δ| = ${parity.maxAbsDiff!.toExponential(2)}`);
       expect(parity).toMatchObject({ checked: true, tolerance: 1e-4, samples: 1 });
+      // tfjs's NHWC layout and a symbolic batch dim, as the tfjs model declares them.
+      expect(record!.signature.inputs).toEqual([{ name: "input", type: "float32", shape: ["N", 28, 28, 1] }]);
+      expect(record!.signature.outputs).toEqual([{ name: "output", type: "float32", shape: ["N", 10] }]);
       expect(parity.maxAbsDiff).toBeLessThanOrEqual(PARITY_TOLERANCE);
       const { lineage } = await loadRun(run.artifactsPath);
       expect(lineage.find((r) => r.name === "cnn")?.summary).toMatchObject({

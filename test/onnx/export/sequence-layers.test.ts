@@ -37,6 +37,7 @@ const cases: Array<[string, () => tf.LayersModel, Array<number | undefined>?]> =
   ["TimeDistributed(Dense) over a variable-length sequence", seq([null as unknown as number, 5], () => [tf.layers.timeDistributed({ layer: tf.layers.dense({ units: 2, activation: "tanh" }) })])],
   ["Embedding (float ids)", seq([7], () => [tf.layers.embedding({ inputDim: 20, outputDim: 4 })]), [20]],
   ["Conv1D → GlobalMaxPooling1D over embeddings", seq([9], () => [tf.layers.embedding({ inputDim: 30, outputDim: 6 }), tf.layers.conv1d({ filters: 4, kernelSize: 3, activation: "relu" }), tf.layers.globalMaxPooling1d()]), [30]],
+  ["Rescaling 1/255, offset -0.5", seq([4, 4, 3], () => [tf.layers.rescaling({ scale: 1 / 255, offset: -0.5 })])],
   ["ReLU, maxValue 1.5", seq([6], () => [tf.layers.reLU({ maxValue: 1.5 })])],
   ["LeakyReLU alpha 0.1", seq([6], () => [tf.layers.leakyReLU({ alpha: 0.1 })])],
   ["PReLU", seq([3, 4], () => [tf.layers.prelu({})])],

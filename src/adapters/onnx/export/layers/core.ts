@@ -60,7 +60,16 @@ const repeatVector: LayerTranslator = {
   },
 };
 
-/** Dense, Activation, Flatten, Reshape, Permute, RepeatVector and the training-only layers. */
+/** Rescaling (a preprocessing layer): `x · scale + offset`, int inputs cast to float first as tfjs does. */
+const rescaling: LayerTranslator = {
+  translate(g, { config, inputs, base }) {
+    const x = g.op("Cast", [inputs[0]!.name], `${base}/to_float`, [{ name: "to", type: "int", value: 1 }]);
+    const scaled = g.op("Mul", [x, g.scalar(`${base}/scale`, Number(config.scale))], `${base}/scale`);
+    return [g.op("Add", [scaled, g.scalar(`${base}/offset`, Number(config.offset ?? 0))], `${base}/offset`)];
+  },
+};
+
+/** Dense, Activation, Flatten, Reshape, Permute, RepeatVector, Rescaling and the training-only layers. */
 export const CORE_LAYERS: Readonly<Record<string, LayerTranslator>> = {
   Dense: dense,
   Activation: activation,
@@ -68,6 +77,7 @@ export const CORE_LAYERS: Readonly<Record<string, LayerTranslator>> = {
   Reshape: reshape,
   Permute: permute,
   RepeatVector: repeatVector,
+  Rescaling: rescaling,
   Dropout: identity,
   SpatialDropout1D: identity,
   GaussianNoise: identity,
