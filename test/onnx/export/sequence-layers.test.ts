@@ -26,6 +26,11 @@ const cases: Array<[string, () => tf.LayersModel, Array<number | undefined>?]> =
   ["GRU last output", seq([6, 3], () => [tf.layers.gru({ units: 4 })])],
   ["GRU returnSequences, goBackwards, sigmoid/softsign", seq([6, 3], () => [tf.layers.gru({ units: 4, returnSequences: true, goBackwards: true, recurrentActivation: "sigmoid", activation: "softsign" })])],
   ["GRU returnState", withStates(() => tf.layers.gru({ units: 3, returnState: true, returnSequences: true }))],
+  ["Bidirectional GRU mergeMode null (two outputs)", () => {
+    const x = tf.input({ shape: [5, 3] });
+    const outputs = tf.layers.bidirectional({ layer: tf.layers.gru({ units: 3, returnSequences: true }) as tf.RNN, mergeMode: null as never }).apply(x) as tf.SymbolicTensor[];
+    return tf.model({ inputs: x, outputs });
+  }],
   ["LSTM over a variable-length sequence (time dim unknown)", seq([null as unknown as number, 3], () => [tf.layers.lstm({ units: 4, returnSequences: true }), tf.layers.globalAveragePooling1d()])],
   ["stacked LSTM → GRU", seq([6, 3], () => [tf.layers.lstm({ units: 4, returnSequences: true }), tf.layers.gru({ units: 3 })])],
   ["Bidirectional LSTM concat", seq([6, 3], () => [tf.layers.bidirectional({ layer: tf.layers.lstm({ units: 4 }) as tf.RNN })])],
