@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { exportTfjsToOnnx, inspectOnnx, OnnxUnsupportedModelError, SUPPORTED_ACTIVATIONS } from "../../src/adapters/onnx.js";
+import { exportTfjsToOnnx, inspectOnnx, OnnxUnsupportedModelError, SUPPORTED_ACTIVATIONS, type UnsupportedLayer } from "../../src/adapters/onnx.js";
 import { openOnnx } from "../../src/adapters/onnx/inspect.js";
 import { loadOrt } from "../../src/adapters/onnx/ort.js";
 import { checkParity } from "../../src/adapters/onnx/parity.js";
@@ -107,13 +107,13 @@ describe("exportTfjsToOnnx", () => {
     const err = await exportTfjsToOnnx(model).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OnnxUnsupportedModelError);
     expect((err as OnnxUnsupportedModelError).code).toBe("RUNTRAIL_ONNX_UNSUPPORTED");
-    const expected = [
+    const expected: UnsupportedLayer[] = [
       { className: "Embedding", name: "masked_embedding", reason: "maskZero (masks are not exported)" },
       { className: "Conv3D", name: "vol_conv", reason: "layer class" },
       { className: "Conv1D", name: "causal_conv", reason: "padding causal (not implemented by tfjs)" },
       { className: "Masking", name: "mask", reason: "layer class" },
     ];
-    const value = (err as OnnxUnsupportedModelError).value as typeof expected;
+    const value = (err as OnnxUnsupportedModelError).value as UnsupportedLayer[];
     expect(value).toHaveLength(4);
     expect(value).toEqual(expect.arrayContaining(expected));
     const message = (err as Error).message;

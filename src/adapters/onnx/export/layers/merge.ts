@@ -1,4 +1,4 @@
-import type { ExportGraph, LayerCall, LayerTranslator } from "../graph.js";
+import type { ExportGraph, LayerTranslator, Value } from "../graph.js";
 import { positiveAxis } from "../graph.js";
 
 /** An elementwise merge: one variadic ONNX op, or a chain of a binary one. (tfjs has no Subtract layer.) */
@@ -34,9 +34,8 @@ const dot: LayerTranslator = {
     const ranks = (layer.inboundNodes ?? []).flatMap((n) => n.inputTensors.map((t) => t.shape.length));
     return ranks.every((r) => r === ranks[0]) && ranks.every((r) => r === 2 || r === 3) ? undefined : `inputs of rank ${ranks.join(", ")} (two rank-2 or two rank-3 inputs are exported)`;
   },
-  translate(g, call: LayerCall) {
-    const { config, inputs, base } = call;
-    const [a, b] = inputs as [LayerCall["inputs"][0], LayerCall["inputs"][0]];
+  translate(g, { config, inputs, base }) {
+    const [a, b] = inputs as readonly [Value, Value];
     const rank = a.shape.length;
     const axes = (Array.isArray(config.axes) ? config.axes : [config.axes, config.axes]).map((x) => positiveAxis(Number(x), rank)) as [number, number];
     let x = a.name;
