@@ -1,5 +1,5 @@
 /**
- * `runtrail/onnx`: validate, inspect and log ONNX models, and export simple tfjs models to ONNX.
+ * `runtrail/onnx`: validate, inspect and log ONNX models, and export tfjs models to ONNX.
  * onnxruntime-node is an optional peer, loaded on first use.
  *
  * @example
@@ -11,6 +11,7 @@ export { inspectOnnx } from "./onnx/inspect.js";
 export type { InspectOnnxOptions, OnnxSource } from "./onnx/inspect.js";
 export { exportTfjsToOnnx, SUPPORTED_LAYERS, EXPORT_OPSET, EXPORT_IR_VERSION } from "./onnx/tfjs-exporter.js";
 export type { TfjsToOnnxOptions } from "./onnx/tfjs-exporter.js";
+export type { UnsupportedLayer } from "./onnx/export/check.js";
 export { SUPPORTED_ACTIVATIONS } from "./onnx/tfjs-activations.js";
 export { DEFAULT_TOLERANCE } from "./onnx/parity.js";
 export type { OnnxFeed, OnnxReference, OnnxReferenceOutputs } from "./onnx/parity.js";

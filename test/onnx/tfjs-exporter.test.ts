@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { exportTfjsToOnnx, inspectOnnx, OnnxUnsupportedModelError, SUPPORTED_ACTIVATIONS } from "../../src/adapters/onnx.js";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { exportTfjsToOnnx, inspectOnnx, OnnxUnsupportedModelError, SUPPORTED_ACTIVATIONS, type UnsupportedLayer } from "../../src/adapters/onnx.js";
 import { openOnnx } from "../../src/adapters/onnx/inspect.js";
 import { loadOrt } from "../../src/adapters/onnx/ort.js";
 import { checkParity } from "../../src/adapters/onnx/parity.js";
@@ -88,36 +88,89 @@ describe("exportTfjsToOnnx", () => {
     model.dispose();
   });
 
-  it("lists every unsupported layer class and activation in one error", async () => {
-    const model = tf.sequential({
-      layers: [
-        tf.layers.conv1d({ filters: 2, kernelSize: 2, inputShape: [6, 1] }),
-        tf.layers.batchNormalization(),
-        tf.layers.flatten(),
-        tf.layers.dense({ units: 4, activation: "relu" }),
-        tf.layers.reshape({ targetShape: [2, 2] }),
-        tf.layers.conv1d({ filters: 1, kernelSize: 1 }),
-      ],
+  it("lists every unsupported layer by class and name, nested models included, before any work", async () => {
+    const inner = tf.sequential({
+      name: "inner",
+      layers: [tf.layers.embedding({ inputDim: 10, outputDim: 4, inputLength: 6, maskZero: true, name: "masked_embedding" }), tf.layers.lstm({ units: 3, name: "lstm_ok" })],
     });
+    const x = tf.input({ shape: [6] });
+    const volume = tf.input({ shape: [4, 4, 4, 1] });
+    const y = inner.apply(x) as tf.SymbolicTensor;
+    const v = tf.layers.flatten().apply(tf.layers.conv3d({ filters: 1, kernelSize: 2, name: "vol_conv" }).apply(volume) as tf.SymbolicTensor) as tf.SymbolicTensor;
+    const seqIn = tf.input({ shape: [5, 2] });
+    const causal = tf.layers.conv1d({ filters: 2, kernelSize: 2, padding: "causal", name: "causal_conv" }).apply(seqIn) as tf.SymbolicTensor;
+    const pooled = tf.layers.globalAveragePooling1d().apply(tf.layers.masking({ name: "mask" }).apply(causal) as tf.SymbolicTensor) as tf.SymbolicTensor;
+    const model = tf.model({ inputs: [x, volume, seqIn], outputs: [y, v, pooled] });
+    const getWeights = vi.fn();
+    for (const layer of model.layers) layer.getWeights = getWeights as never;
+
     const err = await exportTfjsToOnnx(model).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OnnxUnsupportedModelError);
-    expect(err).toMatchObject({ code: "RUNTRAIL_ONNX_UNSUPPORTED", value: ["Conv1D", "BatchNormalization", "Reshape"] });
-    expect((err as Error).message).toMatch(/Conv1D, BatchNormalization, Reshape/);
+    expect((err as OnnxUnsupportedModelError).code).toBe("RUNTRAIL_ONNX_UNSUPPORTED");
+    const expected: UnsupportedLayer[] = [
+      { className: "Embedding", name: "masked_embedding", reason: "maskZero (masks are not exported)" },
+      { className: "Conv3D", name: "vol_conv", reason: "layer class" },
+      { className: "Conv1D", name: "causal_conv", reason: "padding causal (not implemented by tfjs)" },
+      { className: "Masking", name: "mask", reason: "layer class" },
+    ];
+    const value = (err as OnnxUnsupportedModelError).value as UnsupportedLayer[];
+    expect(value).toHaveLength(4);
+    expect(value).toEqual(expect.arrayContaining(expected));
+    const message = (err as Error).message;
+    expect(message).toMatch(/^exportTfjsToOnnx: 4 layer\(s\) cannot be exported to ONNX: /);
+    for (const p of expected) expect(message).toContain(`${p.className} "${p.name}" (${p.reason})`);
+    expect(message).toMatch(/Supported layers: .*Bidirectional.*Conv2D/);
+    expect(getWeights).not.toHaveBeenCalled();
+    model.dispose();
+  });
+
+  it("names a stateful recurrent layer, an unsupported recurrent activation and options tfjs itself mis-runs", async () => {
+    const model = tf.sequential({
+      layers: [
+        tf.layers.lstm({ units: 2, batchInputShape: [1, 3, 2], stateful: true, returnSequences: true, name: "stateful_lstm" }),
+        tf.layers.gru({ units: 2, activation: "selu", name: "selu_gru", returnSequences: true }),
+        tf.layers.conv1d({ filters: 2, kernelSize: 1, dataFormat: "channelsFirst", name: "cf_conv1d" }),
+        tf.layers.flatten(),
+        tf.layers.reshape({ targetShape: [2, 2, 1] }),
+        tf.layers.separableConv2d({ filters: 1, kernelSize: 1, dataFormat: "channelsFirst", name: "cf_separable" }),
+        tf.layers.depthwiseConv2d({ kernelSize: 1, dilationRate: 2, name: "dilated_depthwise" }),
+      ],
+    });
+    await expect(exportTfjsToOnnx(model)).rejects.toMatchObject({
+      value: [
+        { className: "LSTM", name: "stateful_lstm", reason: "stateful (state kept between predict calls)" },
+        { className: "GRU", name: "selu_gru", reason: expect.stringMatching(/^activation selu \(recurrent activations: tanh, sigmoid, hardSigmoid/) },
+        { className: "Conv1D", name: "cf_conv1d", reason: "dataFormat channelsFirst (tfjs returns channels-last data for it)" },
+        { className: "SeparableConv2D", name: "cf_separable", reason: "dataFormat channelsFirst (tfjs cannot run it)" },
+        { className: "DepthwiseConv2D", name: "dilated_depthwise", reason: "dilationRate [2,2] (ignored by tfjs's DepthwiseConv2D)" },
+      ],
+    });
     model.dispose();
   });
 
   it("reports an activation it cannot translate", async () => {
     const model = tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [2] })] });
     const fake = { ...model, name: model.name, layers: model.layers.map((l) => Object.assign(Object.create(l), { getConfig: () => ({ ...l.getConfig(), activation: "cube" }) })), getClassName: () => "Sequential", getConfig: () => model.getConfig(), inputs: model.inputs, outputs: model.outputs };
-    await expect(exportTfjsToOnnx(fake)).rejects.toThrow(/activations cube/);
+    await expect(exportTfjsToOnnx(fake)).rejects.toThrow(/Dense "[^"]+" \(activation cube\)/);
     model.dispose();
   });
 
-  it("refuses functional models and things that are not models", async () => {
-    const input = tf.input({ shape: [2] });
-    const functional = tf.model({ inputs: input, outputs: tf.layers.dense({ units: 1 }).apply(input) as tf.SymbolicTensor });
-    await expect(exportTfjsToOnnx(functional)).rejects.toBeInstanceOf(OnnxUnsupportedModelError);
+  it("refuses things that are not models", async () => {
     await expect(exportTfjsToOnnx({ layers: "nope" })).rejects.toBeInstanceOf(InvalidValueError);
-    functional.dispose();
+    await expect(exportTfjsToOnnx(null)).rejects.toBeInstanceOf(InvalidValueError);
   });
+
+  it("asks for inputNames when a several-input model gets inputName, and refuses clashing names", async () => {
+    const a = tf.input({ shape: [2] });
+    const b = tf.input({ shape: [2] });
+    const model = tf.model({ inputs: [a, b], outputs: tf.layers.add().apply([a, b]) as tf.SymbolicTensor });
+    await expect(exportTfjsToOnnx(model, { inputName: "x" })).rejects.toThrow(/has 2 inputs; give inputNames/);
+    await expect(exportTfjsToOnnx(model, { inputNames: ["x", "x"] })).rejects.toThrow(/2 distinct non-empty strings/);
+    await expect(exportTfjsToOnnx(model, { inputNames: ["x", "y"], outputName: "x" })).rejects.toThrow(/names both an input and an output/);
+    const sig = await inspectOnnx(await exportTfjsToOnnx(model, { inputNames: ["x", "y"], outputName: "sum" }), { load: false });
+    expect(sig.inputs.map((i) => i.name)).toEqual(["x", "y"]);
+    expect(sig.outputs.map((o) => o.name)).toEqual(["sum"]);
+    model.dispose();
+  });
+
 });

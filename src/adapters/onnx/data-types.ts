@@ -35,4 +35,4 @@ export function elemTypeName(code: number): string {
 }
 
 /** ONNX element type codes the writer uses. */
-export const ElemType = { FLOAT: 1, INT64: 7 } as const;
+export const ElemType = { FLOAT: 1, INT32: 6, INT64: 7 } as const;

@@ -24,8 +24,9 @@ export class OnnxParityError extends RuntrailError {
 }
 
 /**
- * The tfjs model cannot be exported: it is not a `Sequential` model, or some of its layers or
- * activations have no ONNX translation. `value` lists every unsupported name.
+ * The tfjs model cannot be exported: some of its layers (or their options, such as an
+ * activation or `stateful`) have no ONNX translation — `value` lists every one as
+ * `{ className, name, reason }` — or its inputs or weights are not float32 (int32 inputs are fine).
  */
 export class OnnxUnsupportedModelError extends RuntrailError {
   constructor(message: string, value?: unknown, cause?: unknown) {

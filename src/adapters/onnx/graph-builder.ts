@@ -27,9 +27,23 @@ export class GraphBuilder {
     return name;
   }
 
+  /** Adds an int64 constant (shapes, axes, pads …) and returns its name. */
+  ints(base: string, values: readonly number[]): string {
+    const name = this.unique(base);
+    this.initializers.push({ name, dims: [values.length], data: BigInt64Array.from(values, (v) => BigInt(v)) });
+    return name;
+  }
+
   /** A float32 scalar constant. */
   scalar(base: string, value: number): string {
     return this.constant(base, [], Float32Array.of(value));
+  }
+
+  /** Adds one node with `count` outputs and returns their names (`""` in `inputs` skips an optional input). */
+  opMulti(opType: string, inputs: readonly string[], base: string, count: number, attributes: readonly AttributeSpec[] = []): string[] {
+    const outputs = Array.from({ length: count }, (_, i) => this.unique(i === 0 ? base : `${base}_out${i}`));
+    this.nodes.push({ opType, inputs, outputs, name: outputs[0]!, ...(attributes.length > 0 && { attributes }) });
+    return outputs;
   }
 
   /** Adds one node with a single output and returns that output's name. */

@@ -15,7 +15,8 @@ export type AttributeSpec =
   | { name: string; type: "int"; value: number }
   | { name: string; type: "string"; value: string }
   | { name: string; type: "floats"; value: readonly number[] }
-  | { name: string; type: "ints"; value: readonly number[] };
+  | { name: string; type: "ints"; value: readonly number[] }
+  | { name: string; type: "strings"; value: readonly string[] };
 
 /** An operator call (`NodeProto`). */
 export interface NodeSpec {
@@ -58,7 +59,7 @@ export interface ModelSpec {
   metadataProps?: Readonly<Record<string, string>>;
 }
 
-const ATTRIBUTE_TYPE = { float: 1, int: 2, string: 3, floats: 6, ints: 7 } as const;
+const ATTRIBUTE_TYPE = { float: 1, int: 2, string: 3, floats: 6, ints: 7, strings: 8 } as const;
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** Serializes a model, fields in field-number order as the reference ONNX writer does. */
@@ -118,6 +119,9 @@ function writeAttribute(w: ProtoWriter, attr: AttributeSpec): void {
       break;
     case "ints":
       w.packedVarints(8, attr.value);
+      break;
+    case "strings":
+      for (const v of attr.value) w.string(9, v);
       break;
   }
   w.varint(20, ATTRIBUTE_TYPE[attr.type]);

@@ -1,20 +1,32 @@
 import { InvalidValueError } from "../../core/errors.js";
 import { ElemType } from "./data-types.js";
 import { OnnxUnsupportedModelError } from "./errors.js";
-import { GraphBuilder } from "./graph-builder.js";
-import { encodeModel } from "./model-writer.js";
-import { activationEmitter, SUPPORTED_ACTIVATIONS } from "./tfjs-activations.js";
-import { isTfjsModel, type TfjsLayerLike, type TfjsModelLike } from "./tfjs-model.js";
+import { assertExportable } from "./export/check.js";
+import { ExportGraph, type Value } from "./export/graph.js";
+import { TRANSLATORS } from "./export/registry.js";
+import { translateGraph } from "./export/walk.js";
+import { encodeModel, type NodeSpec } from "./model-writer.js";
+import { isTfjsModel, type TfjsSymbolicLike } from "./tfjs-model.js";
 import type { OnnxDim } from "./types.js";
 import { VERSION } from "../../version.js";
 
 /** Options of {@link exportTfjsToOnnx}. */
 export interface TfjsToOnnxOptions {
-  /** Name of the graph input (the key of `sampleInputs`). @default "input" */
+  /** Name of the graph input of a one-input model (the key of `sampleInputs`). @default "input" */
   inputName?: string;
-  /** Name of the graph output. @default "output" */
+  /** Name of the graph output of a one-output model. @default "output" */
   outputName?: string;
-  /** Symbolic name of the batch dimension (dim 0 of the input and output). @default "N" */
+  /**
+   * Names of the graph inputs, in the model's input order (any number of inputs).
+   * @default `[inputName]` for one input, else tfjs's `model.inputNames` (the input layers' names)
+   */
+  inputNames?: readonly string[];
+  /**
+   * Names of the graph outputs, in the model's output order.
+   * @default `[outputName]` for one output, else tfjs's `model.outputNames` (made unique)
+   */
+  outputNames?: readonly string[];
+  /** Symbolic name of the batch dimension (dim 0 of every input and output). @default "N" */
   batchDim?: string;
   /** `producer_name`. @default "runtrail" */
   producerName?: string;
@@ -33,71 +45,61 @@ export interface TfjsToOnnxOptions {
   metadataProps?: Record<string, string>;
 }
 
-/** The translated layer classes (`getClassName()` values). */
-export const SUPPORTED_LAYERS: readonly string[] = ["InputLayer", "Dense", "Activation", "Dropout", "Flatten"];
+/** The translated layer classes (`getClassName()` values), besides nested `Sequential` / functional models. */
+export const SUPPORTED_LAYERS: readonly string[] = ["InputLayer", ...Object.keys(TRANSLATORS)];
 
-/** The ONNX opset the exporter writes (default domain). */
+/**
+ * The ONNX opset the exporter writes (default domain). 13 runs on every onnxruntime since 1.6
+ * (web and mobile builds included); LayerNormalization (opset 17) is written as its exact
+ * decomposition instead.
+ */
 export const EXPORT_OPSET = 13;
 /** The IR version the exporter writes: 7, the one released with opset 13. */
 export const EXPORT_IR_VERSION = 7;
 
+const INPUT_TYPES: Readonly<Record<string, number>> = { float32: ElemType.FLOAT, int32: ElemType.INT32 };
+
 /**
- * Exports a tfjs `Sequential` model built from `dense` (with or without bias), `activation`,
- * `dropout` (identity at inference), `flatten` and `inputLayer` layers to ONNX (opset 13,
- * float32, input dim 0 symbolic). Activations: every name in `SUPPORTED_ACTIVATIONS`
- * (relu, sigmoid, tanh, softmax, linear, elu, selu, relu6, softplus, softsign, hardSigmoid,
- * logSoftmax, swish, mish, gelu, gelu_new). Works with any tfjs copy: the model is read by
- * duck typing and tfjs is not imported.
+ * Exports a tfjs `LayersModel` — `Sequential` or functional, with several inputs and outputs,
+ * shared layers and nested models — to ONNX (opset 13, IR 7, float32 weights, batch dim
+ * symbolic). The layers are listed in `SUPPORTED_LAYERS` (convolutions, pooling, normalization,
+ * embedding, recurrent, merge, reshaping, activation and noise layers) and the activations in
+ * `SUPPORTED_ACTIVATIONS`. Inputs and outputs keep tfjs's layout (channels last); the
+ * transposes ONNX convolutions need are inside the graph. The model is read by duck typing,
+ * so any copy of tfjs works; tfjs is not imported.
  *
  * @example
  * const bytes = await exportTfjsToOnnx(model, { inputName: "x" });
  * await writeFile("model.onnx", bytes);
  *
- * @throws OnnxUnsupportedModelError listing every unsupported layer class (and activation).
- * @throws InvalidValueError when `model` is not a built tfjs model.
+ * @throws OnnxUnsupportedModelError before any translation, listing every layer that cannot be
+ *   exported (`value`: `{ className, name, reason }[]`), or for non-float32/int32 inputs.
+ * @throws InvalidValueError when `model` is not a built tfjs model or the names are invalid.
  */
 export async function exportTfjsToOnnx(model: unknown, options: TfjsToOnnxOptions = {}): Promise<Uint8Array> {
   if (!isTfjsModel(model)) {
     throw new InvalidValueError("exportTfjsToOnnx: expected a tfjs model (an object with `layers`, `getClassName()` and `getConfig()`).", model);
   }
-  const className = model.getClassName();
-  if (className !== "Sequential") {
-    throw new OnnxUnsupportedModelError(
-      `exportTfjsToOnnx: only Sequential models are supported (got ${className}); rebuild it with tf.sequential().`,
-      [className],
-    );
-  }
-  const input = model.inputs?.[0];
-  const output = model.outputs?.[0];
-  if (!input || !output) {
+  if (!model.inputs?.length || !model.outputs?.length) {
     throw new InvalidValueError("exportTfjsToOnnx: the model is not built yet; give its first layer an `inputShape` (or call model.build()).", model.name);
   }
-  if (input.dtype !== "float32") {
-    throw new OnnxUnsupportedModelError(`exportTfjsToOnnx: only float32 inputs are supported (got ${input.dtype}).`, [input.dtype]);
+  const badInputs = model.inputs.filter((t) => INPUT_TYPES[t.dtype] === undefined).map((t) => t.dtype);
+  if (badInputs.length) {
+    throw new OnnxUnsupportedModelError(`exportTfjsToOnnx: only float32 and int32 inputs are supported (got ${badInputs.join(", ")}).`, badInputs);
   }
-  checkSupported(model.layers);
+  assertExportable(model.layers, TRANSLATORS);
 
   const batch = options.batchDim ?? "N";
-  const inputName = options.inputName ?? "input";
-  const outputName = options.outputName ?? "output";
-  if (inputName === outputName) throw new InvalidValueError("exportTfjsToOnnx: inputName and outputName must differ.", inputName);
-  const g = new GraphBuilder();
-  g.reserve(inputName);
-  g.reserve(outputName);
-  let x = inputName;
-  let rank = input.shape.length;
-  for (const layer of model.layers) {
-    const translated = await translateLayer(g, layer, x, rank);
-    x = translated.value;
-    rank = translated.rank;
-  }
-  // The last value gets the public output name (an Identity when the model ends in a no-op layer).
-  const last = g.nodes.at(-1);
-  if (last && last.outputs[0] === x) {
-    g.nodes[g.nodes.length - 1] = { ...last, outputs: [outputName] };
-  } else {
-    g.nodes.push({ opType: "Identity", inputs: [x], outputs: [outputName], name: outputName });
-  }
+  const inputNames = ioNames("input", options.inputNames, options.inputName, model.inputs.length, model.inputNames);
+  const outputNames = ioNames("output", options.outputNames, options.outputName, model.outputs.length, model.outputNames);
+  const clash = inputNames.find((n) => outputNames.includes(n));
+  if (clash !== undefined) throw new InvalidValueError(`exportTfjsToOnnx: "${clash}" names both an input and an output; give distinct names.`, clash);
+
+  const g = new ExportGraph();
+  for (const name of [...inputNames, ...outputNames]) g.reserve(name);
+  const inputs: Value[] = model.inputs.map((t, i) => ({ name: inputNames[i]!, shape: t.shape }));
+  const outputs = await translateGraph(g, model, inputs, TRANSLATORS);
+  nameOutputs(g, outputs, outputNames, new Set(inputNames));
 
   return encodeModel({
     irVersion: EXPORT_IR_VERSION,
@@ -113,80 +115,59 @@ export async function exportTfjsToOnnx(model: unknown, options: TfjsToOnnxOption
       name: options.graphName ?? model.name,
       nodes: g.nodes,
       initializers: g.initializers,
-      inputs: [{ name: inputName, elemType: ElemType.FLOAT, shape: onnxShape(input.shape, batch) }],
-      outputs: [{ name: outputName, elemType: ElemType.FLOAT, shape: onnxShape(output.shape, batch) }],
+      inputs: model.inputs.map((t, i) => valueInfo(inputNames[i]!, t, batch)),
+      outputs: model.outputs.map((t, i) => ({ name: outputNames[i]!, elemType: ElemType.FLOAT, shape: onnxShape(t.shape, batch) })),
     },
   });
+}
+
+function valueInfo(name: string, t: TfjsSymbolicLike, batch: string): { name: string; elemType: number; shape: OnnxDim[] } {
+  return { name, elemType: INPUT_TYPES[t.dtype]!, shape: onnxShape(t.shape, batch) };
 }
 
 function onnxShape(shape: ReadonlyArray<number | null>, batch: string): OnnxDim[] {
   return shape.map((d, i) => (i === 0 ? batch : d));
 }
 
-/** Every unsupported layer class and activation, reported together. */
-function checkSupported(layers: readonly TfjsLayerLike[]): void {
-  const layerNames = new Set<string>();
-  const activations = new Set<string>();
-  for (const layer of layers) {
-    const cls = layer.getClassName();
-    if (!SUPPORTED_LAYERS.includes(cls)) {
-      layerNames.add(cls);
-      continue;
-    }
-    if (cls === "Dense" || cls === "Activation") {
-      const activation = layer.getConfig().activation ?? "linear";
-      if (!activationEmitter(activation)) activations.add(String(activation));
-    }
+function ioNames(kind: string, list: readonly string[] | undefined, single: string | undefined, count: number, tfjsNames: readonly string[] | undefined): string[] {
+  let names: string[];
+  if (list !== undefined) names = [...list];
+  else if (count === 1) names = [single ?? kind];
+  else if (single !== undefined) throw new InvalidValueError(`exportTfjsToOnnx: the model has ${count} ${kind}s; give ${kind}Names (one per ${kind}) instead of ${kind}Name.`, single);
+  else names = uniqueNames(tfjsNames?.length === count ? tfjsNames : Array.from({ length: count }, (_, i) => `${kind}_${i}`));
+  if (names.length !== count || names.some((n) => typeof n !== "string" || n === "") || new Set(names).size !== names.length) {
+    throw new InvalidValueError(`exportTfjsToOnnx: ${kind}Names must be ${count} distinct non-empty strings (got ${JSON.stringify(names)}).`, names);
   }
-  if (layerNames.size === 0 && activations.size === 0) return;
-  const parts: string[] = [];
-  if (layerNames.size) parts.push(`layers ${[...layerNames].join(", ")} (supported: ${SUPPORTED_LAYERS.join(", ")})`);
-  if (activations.size) parts.push(`activations ${[...activations].join(", ")} (supported: ${SUPPORTED_ACTIVATIONS.join(", ")})`);
-  throw new OnnxUnsupportedModelError(`exportTfjsToOnnx: the model uses unsupported ${parts.join(" and ")}.`, [...layerNames, ...activations]);
+  return names;
 }
 
-async function translateLayer(g: GraphBuilder, layer: TfjsLayerLike, x: string, rank: number): Promise<{ value: string; rank: number }> {
-  const config = layer.getConfig();
-  const base = layer.name;
-  switch (layer.getClassName()) {
-    case "InputLayer":
-    case "Dropout":
-      return { value: x, rank };
-    case "Activation":
-      return { value: activationEmitter(config.activation ?? "linear")!(g, x, base), rank };
-    case "Flatten": {
-      let value = x;
-      if (config.dataFormat === "channelsFirst" && rank > 2) {
-        // tfjs moves channels last before flattening (keras' `channels_first` Flatten).
-        const perm = [0, ...Array.from({ length: rank - 2 }, (_, i) => i + 2), 1];
-        value = g.op("Transpose", [value], `${base}/transpose`, [{ name: "perm", type: "ints", value: perm }]);
-      }
-      return { value: g.op("Flatten", [value], `${base}/flatten`, [{ name: "axis", type: "int", value: 1 }]), rank: 2 };
-    }
-    case "Dense":
-      return { value: await translateDense(g, layer, config, x), rank };
-    default:
-      throw new OnnxUnsupportedModelError(`exportTfjsToOnnx: unsupported layer ${layer.getClassName()}.`, [layer.getClassName()]);
-  }
+function uniqueNames(names: readonly string[]): string[] {
+  const seen = new Set<string>();
+  return names.map((n) => {
+    let name = n;
+    for (let i = 1; seen.has(name); i++) name = `${n}_${i}`;
+    seen.add(name);
+    return name;
+  });
 }
 
-async function translateDense(g: GraphBuilder, layer: TfjsLayerLike, config: Record<string, unknown>, x: string): Promise<string> {
-  const base = layer.name;
-  const useBias = config.useBias !== false;
-  const weights = layer.getWeights();
-  const kernel = weights[0];
-  const bias = useBias ? weights[1] : undefined;
-  if (!kernel || kernel.shape.length !== 2 || (useBias && (!bias || bias.shape.length !== 1))) {
-    throw new InvalidValueError(`exportTfjsToOnnx: layer ${base} has no built kernel${useBias ? "/bias" : ""}; build the model before exporting.`, base);
-  }
-  for (const w of [kernel, bias]) {
-    if (w && w.dtype !== "float32") throw new OnnxUnsupportedModelError(`exportTfjsToOnnx: layer ${base} has ${w.dtype} weights; only float32 is supported.`, [w.dtype]);
-  }
-  const W = g.constant(`${base}/kernel`, kernel.shape, Float32Array.from(await kernel.data()));
-  let y = g.op("MatMul", [x, W], `${base}/matmul`);
-  if (bias) {
-    const B = g.constant(`${base}/bias`, bias.shape, Float32Array.from(await bias.data()));
-    y = g.op("Add", [y, B], `${base}/bias_add`);
-  }
-  return activationEmitter(config.activation ?? "linear")!(g, y, base);
+/**
+ * Gives each output value its public name: the node that makes it is renamed when nothing
+ * else reads the value; otherwise (a graph input, a value used twice) an Identity is added.
+ */
+function nameOutputs(g: ExportGraph, values: readonly Value[], names: readonly string[], graphInputs: ReadonlySet<string>): void {
+  const readers = new Map<string, number>();
+  for (const node of g.nodes) for (const input of node.inputs) readers.set(input, (readers.get(input) ?? 0) + 1);
+  const renamed = new Map<string, string>();
+  values.forEach((value, i) => {
+    const name = names[i]!;
+    const producer = g.nodes.findIndex((n) => n.outputs.includes(value.name));
+    if (producer >= 0 && !graphInputs.has(value.name) && !renamed.has(value.name) && !readers.has(value.name)) {
+      const node: NodeSpec = g.nodes[producer]!;
+      g.nodes[producer] = { ...node, outputs: node.outputs.map((o) => (o === value.name ? name : o)), ...(node.name === value.name && { name }) };
+      renamed.set(value.name, name);
+    } else {
+      g.nodes.push({ opType: "Identity", inputs: [renamed.get(value.name) ?? value.name], outputs: [name], name });
+    }
+  });
 }

@@ -8,26 +8,44 @@ export interface TfjsTensorLike {
   data(): Promise<ArrayLike<number>>;
 }
 
+/** One call of a layer in the model's graph (tfjs `Node`). */
+export interface TfjsNodeLike {
+  readonly inputTensors: readonly TfjsSymbolicLike[];
+  readonly outputTensors: readonly TfjsSymbolicLike[];
+  readonly callArgs?: Record<string, unknown>;
+}
+
 export interface TfjsLayerLike {
   readonly name: string;
   getClassName(): string;
   getConfig(): Record<string, unknown>;
   getWeights(): TfjsTensorLike[];
+  /** The calls of the layer (one per use: a shared layer has several). */
+  readonly inboundNodes?: readonly TfjsNodeLike[];
+  /** Set on `Bidirectional` wrappers. */
+  readonly forwardLayer?: TfjsLayerLike;
+  readonly backwardLayer?: TfjsLayerLike;
+  /** Set on `TimeDistributed` and other wrappers. */
+  readonly layer?: TfjsLayerLike;
 }
 
+/** A tfjs `SymbolicTensor`: a value of the model's graph, made by one call of `sourceLayer`. */
 export interface TfjsSymbolicLike {
+  readonly id?: number;
   readonly shape: ReadonlyArray<number | null>;
   readonly dtype: string;
+  readonly sourceLayer?: TfjsLayerLike;
 }
 
-/** A tfjs `Sequential` model as far as the exporter is concerned. */
-export interface TfjsModelLike {
+/** A tfjs `LayersModel` (`Sequential` or functional) as far as the exporter is concerned. */
+export interface TfjsModelLike extends TfjsLayerLike {
   readonly name: string;
   readonly layers: readonly TfjsLayerLike[];
   readonly inputs: readonly TfjsSymbolicLike[];
   readonly outputs: readonly TfjsSymbolicLike[];
-  getClassName(): string;
-  getConfig(): unknown;
+  /** Names of the input layers and of the output layers (functional models). */
+  readonly inputNames?: readonly string[];
+  readonly outputNames?: readonly string[];
 }
 
 /** True for anything that looks like a tfjs `LayersModel` (layers, `getClassName`, `getConfig`). */
