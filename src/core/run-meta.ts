@@ -1,7 +1,8 @@
-import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { CorruptRunError, RunWriteError } from "./errors.js";
 import { writeFileAtomicSync } from "./fsutil.js";
+import { readRegularTextSync } from "./fs-safe.js";
 import { compactJson, pyIsoTimestamp } from "./events/pyformat.js";
 import { runLockPath, withRunLock } from "./run-lock.js";
 
@@ -68,8 +69,9 @@ export class RunMetaStore {
   ) {
     this.lock = runLockPath(file);
     if (existsSync(file)) {
+      const text = readRegularTextSync(file, "resuming the run");
       try {
-        this.meta = JSON.parse(readFileSync(file, "utf8")) as RunMeta;
+        this.meta = JSON.parse(text) as RunMeta;
       } catch (err) {
         throw new CorruptRunError(`${file} is not valid JSON; the run's metadata cannot be resumed.`, file, err);
       }
@@ -117,7 +119,7 @@ export class RunMetaStore {
   /** The uuid recorded in an existing `run.plx.json`, if it can be read. */
   static peekUuid(file: string): string | undefined {
     try {
-      const uuid = (JSON.parse(readFileSync(file, "utf8")) as Partial<RunMeta>).uuid;
+      const uuid = (JSON.parse(readRegularTextSync(file, "resuming the run")) as Partial<RunMeta>).uuid;
       return typeof uuid === "string" ? uuid : undefined;
     } catch {
       return undefined;
@@ -171,7 +173,8 @@ export class RunMetaStore {
 
 function readJson(file: string): Record<string, unknown> | undefined {
   try {
-    const v = JSON.parse(readFileSync(file, "utf8")) as unknown;
+    // A FIFO or device in its place is not read (it could block): our complete copy replaces it.
+    const v = JSON.parse(readRegularTextSync(file, "updating the run's metadata")) as unknown;
     return v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
   } catch {
     return undefined; // missing (or unreadable: our complete copy replaces it)

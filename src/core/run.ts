@@ -1,9 +1,10 @@
 import { randomUUID } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { AssetLogger, removeAbandoned, type ArtifactRefOptions, type LoggedAsset, type LogArtifactOptions, type LogImageOptions, type LogModelOptions, type ModelRefOptions, type SaveModelOptions } from "./assets.js";
 import { rocCurve, prCurve, histogram as npHistogram } from "./curves.js";
 import { InvalidValueError, RunEndedError, RuntrailError, RunWriteError } from "./errors.js";
+import { readRegularTextSync } from "./fs-safe.js";
 import { parseMetricColumns, readEventFileSync } from "./events/reader.js";
 import { eventSummary, metricSummary } from "./events/summary.js";
 import { csvValue, jsonlValue, type ChartValue, type CurveValue } from "./events/values.js";
@@ -539,7 +540,7 @@ export class Run {
           const path = join(kindDir, file);
           let summary: Record<string, unknown>;
           if (kind === "metric") {
-            const cols = parseMetricColumns(readFileSync(path, "utf8"), path);
+            const cols = parseMetricColumns(readRegularTextSync(path, "summarizing the run's events"), path);
             if (cols.length === 0) continue;
             summary = metricSummary(cols);
             if (dir === RunLayout.events) {
