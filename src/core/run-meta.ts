@@ -3,6 +3,7 @@ import { dirname, join } from "node:path";
 import { CorruptRunError, RunWriteError } from "./errors.js";
 import { writeFileAtomicSync } from "./fsutil.js";
 import { readRegularTextSync } from "./fs-safe.js";
+import { assignOwn, setOwn } from "./own-props.js";
 import { compactJson, pyIsoTimestamp } from "./events/pyformat.js";
 import { runLockPath, withRunLock } from "./run-lock.js";
 
@@ -164,8 +165,8 @@ export class RunMetaStore {
         throw new RunWriteError(`could not write ${this.file}: ${(err as Error).message}`, this.file, err);
       }
       const live = this.meta as unknown as Record<string, unknown>;
-      for (const k of Object.keys(live)) if (!(k in merged)) delete live[k];
-      Object.assign(live, merged);
+      for (const k of Object.keys(live)) if (!Object.hasOwn(merged, k)) delete live[k];
+      assignOwn(live, merged);
       this.base = structuredClone(merged);
     });
   }
@@ -193,16 +194,16 @@ function merge3(base: Record<string, unknown>, ours: Record<string, unknown>, th
       const o = (ours[k] ?? {}) as Record<string, unknown>;
       const d: Record<string, unknown> = { ...((theirs[k] ?? {}) as Record<string, unknown>) };
       for (const kk of new Set([...Object.keys(o), ...Object.keys(b)])) {
-        if (same(o[kk], b[kk])) continue;
-        if (kk in o) d[kk] = o[kk];
+        if (Object.hasOwn(o, kk) === Object.hasOwn(b, kk) && same(o[kk], b[kk])) continue;
+        if (Object.hasOwn(o, kk)) setOwn(d, kk, o[kk]);
         else delete d[kk];
       }
-      out[k] = d;
+      setOwn(out, k, d);
     } else if (k === "status_conditions") {
       const added = ((ours[k] ?? []) as unknown[]).slice(((base[k] ?? []) as unknown[]).length);
-      out[k] = [...((theirs[k] ?? []) as unknown[]), ...added];
+      setOwn(out, k, [...((theirs[k] ?? []) as unknown[]), ...added]);
     } else if (!same(ours[k], base[k])) {
-      if (k in ours && ours[k] !== undefined) out[k] = ours[k];
+      if (Object.hasOwn(ours, k) && ours[k] !== undefined) setOwn(out, k, ours[k]);
       else delete out[k];
     }
   }
