@@ -1,7 +1,7 @@
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { ArtifactNotFoundError, CorruptRunError } from "./errors.js";
-import { readRegularTextSync } from "./fs-safe.js";
+import { ArtifactNotFoundError, CorruptRunError, NotRegularFileError } from "./errors.js";
+import { fileTypeOf, readRegularTextSync } from "./fs-safe.js";
 import type { V1RunArtifact } from "./lineage.js";
 import { RunLayout } from "./paths.js";
 import type { RunMeta, RunStatus } from "./run-meta.js";
@@ -46,6 +46,8 @@ export async function loadRun(runPath: string, opts: { s3?: S3StoreOptions } = {
   const streams: Array<{ kind: string; name: string }> = [];
   const eventsDir = join(path, RunLayout.events);
   if (existsSync(eventsDir)) {
+    const st = statSync(eventsDir);
+    if (!st.isDirectory()) throw new NotRegularFileError(eventsDir, fileTypeOf(st), "loading the run", "a folder");
     for (const kind of readdirSync(eventsDir, { withFileTypes: true })) {
       if (!kind.isDirectory()) continue;
       for (const f of readdirSync(join(eventsDir, kind.name)).sort()) {
