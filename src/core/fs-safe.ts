@@ -11,6 +11,7 @@
  */
 import { closeSync, constants, fstatSync, openSync, readFileSync, statSync, type Stats } from "node:fs";
 import * as fsp from "node:fs/promises";
+import { resolve, sep } from "node:path";
 import { NotRegularFileError } from "./errors.js";
 
 /** The open modes a run needs: read, read-write, append (creating), read-append (creating). */
@@ -76,7 +77,7 @@ export async function openRegular(path: string, flags: RegularOpenFlags = "r", c
   try {
     fh = await fsp.open(path, FLAGS[flags] | NONBLOCK);
   } catch (err) {
-    throw await openFailure(path, err, context, () => fsp.stat(path));
+    throw openFailureSync(path, err, context); // only stat calls, which never block
   }
   try {
     const st = await fh.stat();
@@ -152,15 +153,16 @@ function precheck(path: string, st: Stats | undefined, context: string): void {
   if (st && !st.isFile()) throw new NotRegularFileError(path, fileTypeOf(st), context, "a regular file");
 }
 
-/** `open()` of a socket fails with ENXIO, and of a FIFO without a reader (write modes) too: say what it is. */
-async function openFailure(path: string, err: unknown, context: string, restat: () => Promise<Stats>): Promise<unknown> {
-  if ((err as NodeJS.ErrnoException).code !== "ENXIO" && (err as NodeJS.ErrnoException).code !== "EISDIR") return err;
-  const st = await restat().catch(() => undefined);
-  return new NotRegularFileError(path, st ? fileTypeOf(st) : "special file", context, "a regular file");
-}
-
+/**
+ * Says what was in the way when `open()` failed: ENXIO is a socket (or a FIFO without a reader,
+ * in write modes), EISDIR a folder, ENOTDIR a parent on the way that is not a folder.
+ */
 function openFailureSync(path: string, err: unknown, context: string): unknown {
   const code = (err as NodeJS.ErrnoException).code;
+  if (code === "ENOTDIR") {
+    const blocker = firstNonFolderAncestor(path);
+    return blocker ? new NotRegularFileError(blocker.path, blocker.type, context, "a folder") : err;
+  }
   if (code !== "ENXIO" && code !== "EISDIR") return err;
   let type = "special file";
   try {
@@ -169,4 +171,20 @@ function openFailureSync(path: string, err: unknown, context: string): unknown {
     // gone meanwhile: "special file" is all that is known
   }
   return new NotRegularFileError(path, type, context, "a regular file");
+}
+
+/** The outermost parent folder of `path` that exists but is not a folder (a file, FIFO, socket…). */
+function firstNonFolderAncestor(path: string): { path: string; type: string } | undefined {
+  const parts = resolve(path).split(sep);
+  for (let i = 2; i < parts.length; i++) {
+    const p = parts.slice(0, i).join(sep);
+    let st: Stats;
+    try {
+      st = statSync(p);
+    } catch {
+      return undefined;
+    }
+    if (!st.isDirectory()) return { path: p, type: fileTypeOf(st) };
+  }
+  return undefined;
 }
