@@ -50,7 +50,15 @@ export async function loadRun(runPath: string, opts: { s3?: S3StoreOptions } = {
     if (!st.isDirectory()) throw new NotRegularFileError(eventsDir, fileTypeOf(st), "loading the run", "a folder");
     for (const kind of readdirSync(eventsDir, { withFileTypes: true })) {
       if (!kind.isDirectory()) continue;
-      for (const f of readdirSync(join(eventsDir, kind.name)).sort()) {
+      let files: string[];
+      try {
+        files = readdirSync(join(eventsDir, kind.name)).sort();
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === "ENOTDIR" || code === "ENOENT") continue; // replaced or removed since it was listed
+        throw err;
+      }
+      for (const f of files) {
         if (f.endsWith(".plx")) streams.push({ kind: kind.name, name: f.slice(0, -4) });
       }
     }
