@@ -2,12 +2,12 @@
 // while it is being read) in every path argument and in every position of a run folder, for the
 // API, the CLI and the dashboard. Each group runs in a child process killed after a time bound:
 // nothing may hang, and every refusal must be a named runtrail error.
-import type { ChildProcess } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { init } from "../../src/index.js";
+import { collect, hungAt, runChild as runBounded, type ChildResult } from "../helpers/bounded-child.js";
 import { spawnTs } from "../helpers/child.js";
 import { makeSpecial, SPECIAL_TYPES } from "../helpers/special-files.js";
 import { useTmp } from "../helpers/tmp.js";
@@ -15,6 +15,7 @@ import { useTmp } from "../helpers/tmp.js";
 const FIXTURE = "test/fixtures/special-files-child.ts";
 /** Generous: a loaded 2-core machine compiles the fixture slowly. A hang never finishes at all. */
 const CHILD_BOUND_MS = 150_000;
+const runChild = (args: string[]): Promise<ChildResult> => runBounded(FIXTURE, args, CHILD_BOUND_MS);
 
 /** Every position of a run folder that runtrail reads: its two JSON files, event folders and files, a served asset, the lock. */
 const POSITIONS = [
@@ -28,48 +29,6 @@ const POSITIONS = [
   "assets/image/img_1.png",
   ".runtrail/lock",
 ] as const;
-
-interface ChildResult {
-  results: Map<string, string>;
-  stdout: string;
-  timedOut: boolean;
-  code: number | null;
-}
-
-/** Runs the fixture with a kill timer; resolves with every `RESULT` line. */
-function runChild(args: string[], bound = CHILD_BOUND_MS): Promise<ChildResult> {
-  const child = spawnTs(FIXTURE, args);
-  return collect(child, bound);
-}
-
-function collect(child: ChildProcess, bound: number): Promise<ChildResult> {
-  let stdout = "";
-  let timedOut = false;
-  child.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
-  child.stderr!.on("data", (d: Buffer) => (stdout += d.toString()));
-  const timer = setTimeout(() => {
-    timedOut = true;
-    child.kill("SIGKILL");
-  }, bound);
-  return new Promise((resolve) => {
-    child.on("exit", (code) => {
-      clearTimeout(timer);
-      const results = new Map<string, string>();
-      for (const line of stdout.split("\n")) {
-        const m = /^RESULT (.+?) (ok|\S+ (?:named|raw).*)$/.exec(line);
-        if (m) results.set(m[1]!, m[2]!);
-      }
-      resolve({ results, stdout, timedOut, code });
-    });
-  });
-}
-
-/** The last operation started and not finished: what hung. */
-function hungAt(stdout: string): string {
-  const started = [...stdout.matchAll(/^START (.+)$/gm)].map((m) => m[1]!);
-  const done = new Set([...stdout.matchAll(/^RESULT (.+?) /gm)].map((m) => m[1]!));
-  return started.filter((s) => !done.has(s)).join(", ") || "(between operations)";
-}
 
 function expectFinished(r: ChildResult, what: string): void {
   expect(r.timedOut, `${what} hung at: ${hungAt(r.stdout)}`).toBe(false);
