@@ -118,13 +118,20 @@ function assertSource(path: unknown, method: string, root: string): string {
   return abs;
 }
 
-/** Refuses `src` when it is, or is inside, one of the run's {@link BOOKKEEPING} parts, by its path or its real path. */
+/**
+ * Refuses `src` when it is, or is inside, one of the run's {@link BOOKKEEPING} parts, by its path
+ * or its real path. Files inside `.runtrail/tmp/` are let through: that is where adapters (the
+ * ONNX export hook) write a file to hand it to `logModel` by rename; nothing of the run's
+ * records lives there.
+ */
 function assertNotBookkeeping(src: string, root: string, method: string): void {
   const realRoot = realOrSelf(root);
   for (const [base, p] of [
     [root, src],
     [realRoot, realOrSelf(src)],
   ] as const) {
+    const handOff = join(base, RunLayout.private, "tmp");
+    if (isPathInside(handOff, p) && resolve(p) !== handOff) continue;
     for (const part of BOOKKEEPING) {
       if (isPathInside(join(base, part), p)) throw new ProtectedRunPathError(method, src, part === RunLayout.private ? ".runtrail/ folder" : part);
     }
