@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { readRegularText } from "../core/fs-safe.js";
 import { parseMetricColumns } from "../core/events/reader.js";
 import { RootJail } from "../ui/paths.js";
 import { runDetail } from "../ui/runs.js";
@@ -32,7 +32,7 @@ export interface MetricFacts {
 
 /** Reads a metric stream's columns and finds its last and best (min for loss-like names, else max) values. */
 export async function metricFacts(jail: RootJail, runDir: string, name: string): Promise<MetricFacts> {
-  const cols = parseMetricColumns(await readFile(jail.eventFile(runDir, "metric", name), "utf8"), `${name}.plx`);
+  const cols = parseMetricColumns(await readRegularText(jail.eventFile(runDir, "metric", name), "reading a metric"), `${name}.plx`);
   const mode = LOWER_IS_BETTER.test(name) ? "min" : "max";
   let bi = -1;
   for (let i = 0; i < cols.length; i++) {

@@ -1,8 +1,9 @@
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, realpathSync, renameSync, rmSync, statSync } from "node:fs";
 import * as fsp from "node:fs/promises";
 import { basename, dirname, isAbsolute, join, resolve } from "node:path";
-import { ArtifactNotFoundError, InvalidValueError, type RunWriteError } from "./errors.js";
+import { ArtifactNotFoundError, InvalidValueError, ProtectedRunPathError, type RuntrailError } from "./errors.js";
+import { statFileOrDirSync } from "./fs-safe.js";
 import { copyPath, hashPath } from "./fsutil.js";
 import { isArtifactKind, V1ArtifactKind } from "./kinds.js";
 import type { LineageStore, V1RunArtifact } from "./lineage.js";
@@ -99,12 +100,50 @@ const URL_RE = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//;
 /** Event kinds whose rows carry the value itself: a versioned file's row would not parse there. */
 const INLINE_EVENT_KINDS: ReadonlySet<string> = new Set(["metric", "histogram", "curve", "confusion", "html", "text", "chart", "span"]);
 
-function assertSource(path: unknown, method: string): string {
+/** The parts of a run that runtrail writes itself: a source inside one of them is refused. */
+const BOOKKEEPING = [RunLayout.events, RunLayout.assets, RunLayout.resources, "plxlogs", RunLayout.private, RunLayout.runMeta, RunLayout.lineages];
+
+/**
+ * A source path as an absolute path, once it is known to be a regular file or a folder that is
+ * not part of the run's bookkeeping. Only `stat` is used: nothing here can block on a FIFO.
+ */
+function assertSource(path: unknown, method: string, root: string): string {
   if (typeof path !== "string" || path.length === 0) {
     throw new InvalidValueError(`${method}: \`path\` must be a non-empty string (got ${show(path)}).`, path);
   }
   if (!existsSync(path)) throw new ArtifactNotFoundError(`${method}: nothing exists at ${JSON.stringify(path)}; write the file first.`, path);
-  return resolve(path);
+  statFileOrDirSync(path, method);
+  const abs = resolve(path);
+  assertNotBookkeeping(abs, root, method);
+  return abs;
+}
+
+/**
+ * Refuses `src` when it is, or is inside, one of the run's {@link BOOKKEEPING} parts, by its path
+ * or its real path. Files inside `.runtrail/tmp/` are let through: that is where adapters (the
+ * ONNX export hook) write a file to hand it to `logModel` by rename; nothing of the run's
+ * records lives there.
+ */
+function assertNotBookkeeping(src: string, root: string, method: string): void {
+  const realRoot = realOrSelf(root);
+  for (const [base, p] of [
+    [root, src],
+    [realRoot, realOrSelf(src)],
+  ] as const) {
+    const handOff = join(base, RunLayout.private, "tmp");
+    if (isPathInside(handOff, p) && resolve(p) !== handOff) continue;
+    for (const part of BOOKKEEPING) {
+      if (isPathInside(join(base, part), p)) throw new ProtectedRunPathError(method, src, part === RunLayout.private ? ".runtrail/ folder" : part);
+    }
+  }
+}
+
+function realOrSelf(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return p;
+  }
 }
 
 function checkKind(kind: unknown, method: string): V1ArtifactKind {
@@ -174,7 +213,7 @@ export class AssetLogger {
 
   async logArtifact(opts: LogArtifactOptions): Promise<LoggedAsset> {
     const kind = checkKind(opts.kind ?? "file", "logArtifact");
-    const src = assertSource(opts.path, "logArtifact");
+    const src = assertSource(opts?.path, "logArtifact", this.ctx.root);
     const name = toFqnName(opts.name ?? baseFilename(src));
     const summary = checkSummary(opts.summary, "logArtifact");
     if (opts.step !== undefined && opts.versioned !== false) {
@@ -187,7 +226,7 @@ export class AssetLogger {
       }
       this.assertOutsideRun(src, "logArtifact");
       const ext = statSync(src).isDirectory() ? "" : pathExtension(src);
-      const res = await this.commitVersion(kind, name, step, ext, (dest) => copyPath(src, dest), (rel) => ({ kind, path: rel }));
+      const res = await this.commitVersion(kind, name, step, ext, (dest) => copyPath(src, dest, "logArtifact"), (rel) => ({ kind, path: rel }));
       this.ctx.meta.flag("has_events") && this.ctx.meta.persist();
       return res;
     }
@@ -195,7 +234,7 @@ export class AssetLogger {
   }
 
   async logModel(opts: LogModelOptions): Promise<LoggedAsset> {
-    const src = assertSource(opts.path, "logModel");
+    const src = assertSource(opts?.path, "logModel", this.ctx.root);
     const name = toFqnName(opts.name ?? baseFilename(src));
     const summary = checkSummary(opts.summary, "logModel");
     const framework = opts.framework ?? null;
@@ -209,7 +248,7 @@ export class AssetLogger {
         name,
         step,
         ext,
-        (dest) => copyPath(src, dest),
+        (dest) => copyPath(src, dest, "logModel"),
         (rel) => modelEvent(framework, rel, summary),
         framework ?? undefined,
         summary,
@@ -257,11 +296,11 @@ export class AssetLogger {
     let ext: string;
     let produce: (dest: string) => Promise<void>;
     if (typeof pathOrBytes === "string") {
-      const src = assertSource(pathOrBytes, "logImage");
+      const src = assertSource(pathOrBytes, "logImage", this.ctx.root);
       this.assertOutsideRun(src, "logImage");
       name = toFqnName(nameArg ?? baseFilename(src));
       ext = pathExtension(src) || opts.ext || "png";
-      produce = (dest) => copyPath(src, dest);
+      produce = (dest) => copyPath(src, dest, "logImage");
     } else if (pathOrBytes instanceof Uint8Array) {
       name = toFqnName(nameArg ?? "image");
       ext = opts.ext || "png";
@@ -341,7 +380,7 @@ export class AssetLogger {
           try {
             this.ctx.versions.hashed(kind, name, step, hash);
           } catch (err) {
-            this.ctx.writer.keepBackgroundError(err as RunWriteError); // reported by the next flush()/end()
+            this.ctx.writer.keepBackgroundError(err as RuntrailError); // reported by the next flush()/end()
           }
         },
         () => undefined, // the version was pruned or replaced meanwhile; nothing to record
@@ -360,10 +399,10 @@ export class AssetLogger {
   }
 
   /** A copy of `src` in a staging folder of the run (removed on resume if a kill interrupts it). */
-  private async stageCopy(src: string): Promise<string> {
+  private async stageCopy(src: string, method: string): Promise<string> {
     const staged = this.stagingPath();
     try {
-      await copyPath(src, staged);
+      await copyPath(src, staged, method);
     } catch (err) {
       rmSync(staged, { recursive: true, force: true });
       throw err;
@@ -396,13 +435,13 @@ export class AssetLogger {
     else {
       mkdirSync(dirname(dest), { recursive: true });
       let from = src;
-      if (copy) from = await this.stageCopy(src);
+      if (copy) from = await this.stageCopy(src, method);
       hash = await hashPath(from);
       try {
         this.placeSync(from, dest);
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== "EXDEV") throw err;
-        this.placeSync(await this.stageCopy(src), dest); // another file system: copy in, then remove the source
+        this.placeSync(await this.stageCopy(src, method), dest); // another file system: copy in, then remove the source
         rmSync(src, { recursive: true, force: true });
       }
     }

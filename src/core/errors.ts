@@ -90,3 +90,43 @@ export class RunWriteError extends RuntrailError {
     super("RUNTRAIL_WRITE_FAILED", message, { value, cause });
   }
 }
+
+/**
+ * A path that runtrail would read, copy or append to is not a regular file (or, where folders are
+ * accepted, a folder): a FIFO, socket, character or block device. Reading one can block forever
+ * (`/dev/stdin`, `<(cmd)`) or never end (`/dev/zero`), so it is refused before any byte is read.
+ */
+export class NotRegularFileError extends RuntrailError {
+  /** What the path turned out to be: "FIFO (named pipe)", "socket", "character device", "block device", "folder"… */
+  readonly fileType: string;
+
+  /**
+   * @param path the path as it was given or found
+   * @param fileType what it is instead (see {@link NotRegularFileError.fileType})
+   * @param context who refused it, e.g. `logArtifact` or `reading the run's events`
+   * @param accepted what would have been accepted: "a regular file" or "a regular file or folder"
+   */
+  constructor(path: string, fileType: string, context: string, accepted = "a regular file or folder") {
+    super(
+      "RUNTRAIL_NOT_REGULAR_FILE",
+      `${context}: ${path} is a ${fileType}, not ${accepted}. runtrail only reads regular files and folders, since a pipe or device can block forever or never end: pass a regular file (write the data to one first), or remove what is in its place.`,
+      { value: path },
+    );
+    this.fileType = fileType;
+  }
+}
+
+/**
+ * A source given to `logArtifact`/`logModel`/`logImage` is part of the run's own bookkeeping
+ * (`events/`, `assets/`, `resources/`, `plxlogs/`, `.runtrail/`, `run.plx.json`,
+ * `lineages.plx.json`, or something inside them): moving or copying it would break the run.
+ */
+export class ProtectedRunPathError extends RuntrailError {
+  constructor(method: string, path: string, part: string) {
+    super(
+      "RUNTRAIL_PROTECTED_PATH",
+      `${method}: ${path} is the run's own ${part}, which runtrail keeps up to date; it cannot be logged as an artifact. Copy what you need out of the run first, or log a file of your own (outputs/ is yours).`,
+      { value: path },
+    );
+  }
+}

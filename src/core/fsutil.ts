@@ -1,8 +1,10 @@
 import { createHash, randomBytes, type Hash } from "node:crypto";
-import { closeSync, constants as fsConstants, fsyncSync, openSync, readSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { constants as fsConstants, createWriteStream, existsSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import * as fsp from "node:fs/promises";
 import { dirname, join } from "node:path";
-import fse from "fs-extra";
+import { pipeline } from "node:stream/promises";
+import { NotRegularFileError } from "./errors.js";
+import { fileTypeOf, openRegular, statFileOrDir } from "./fs-safe.js";
 
 /**
  * Writes `data` to `path` through a temporary file in the same folder and a rename, so a
@@ -20,9 +22,9 @@ export function writeFileAtomicSync(path: string, data: string | Uint8Array): vo
   }
 }
 
-/** Feeds a file's bytes into `hash`, 1 MiB at a time. */
+/** Feeds a regular file's bytes into `hash`, 1 MiB at a time. */
 async function hashInto(hash: Hash, path: string): Promise<void> {
-  const fh = await fsp.open(path, "r");
+  const fh = await openRegular(path, "r", "hashing");
   try {
     const buf = Buffer.allocUnsafe(1 << 20);
     for (;;) {
@@ -42,23 +44,6 @@ export async function hashFile(path: string): Promise<string> {
   return hash.digest("hex").slice(0, 12);
 }
 
-/** Synchronous `hashFile`, for small files. */
-export function hashFileSync(path: string): string {
-  const hash = createHash("md5");
-  const fd = openSync(path, "r");
-  try {
-    const buf = Buffer.allocUnsafe(1 << 16);
-    for (;;) {
-      const n = readSync(fd, buf, 0, buf.length, null);
-      if (n === 0) break;
-      hash.update(buf.subarray(0, n));
-    }
-  } finally {
-    closeSync(fd);
-  }
-  return hash.digest("hex").slice(0, 12);
-}
-
 /**
  * Polyaxon's `hash_dir`: one md5 over the bytes of every file below `dir`. Python walks in
  * file-system order, which is not reproducible; we walk in sorted order so the same folder
@@ -70,19 +55,36 @@ export async function hashDir(dir: string): Promise<string> {
   return hash.digest("hex").slice(0, 12);
 }
 
+/**
+ * `hashDir` of a folder, `hashFile` of a file (symlinks followed).
+ * @throws NotRegularFileError when it is, or holds, a FIFO, socket or device.
+ */
 export async function hashPath(path: string): Promise<string> {
-  return (await fsp.stat(path)).isDirectory() ? hashDir(path) : hashFile(path);
+  return (await statFileOrDir(path, "hashing")).isDirectory() ? hashDir(path) : hashFile(path);
 }
 
+/**
+ * The files below `dir` in sorted order, symlinks followed like the copy follows them.
+ * @throws NotRegularFileError for an entry that is a FIFO, socket or device: it cannot be copied or hashed.
+ */
 async function listFilesSorted(dir: string): Promise<string[]> {
   const out: string[] = [];
-  const entries = (await fsp.readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1));
-  for (const e of entries) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) out.push(...(await listFilesSorted(p)));
-    else if (e.isFile()) out.push(p);
+  for (const name of (await readFolder(dir, "listing")).sort()) {
+    const p = join(dir, name);
+    if ((await statFileOrDir(p, "listing")).isDirectory()) out.push(...(await listFilesSorted(p)));
+    else out.push(p);
   }
   return out;
+}
+
+/** `readdir`, where a folder swapped for something else since it was checked is a NotRegularFileError. */
+async function readFolder(dir: string, context: string): Promise<string[]> {
+  try {
+    return await fsp.readdir(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ENOTDIR") throw err;
+    throw new NotRegularFileError(dir, fileTypeOf(await fsp.stat(dir)), context, "a folder");
+  }
 }
 
 /** Total size in bytes of a file or of every file below a folder. */
@@ -95,37 +97,40 @@ export async function pathSize(path: string): Promise<number> {
 }
 
 /**
- * Copies a file or folder (folders recursively, symlinks dereferenced). Files are copied with
- * `copyFile` and `COPYFILE_FICLONE`, like `cp --reflink=auto`: a reflink where the file system
- * has them, otherwise an in-kernel copy (copy_file_range), never through JS buffers.
- * `dest` must not exist (callers copy into fresh staging paths).
+ * Copies a regular file or a folder of them (folders recursively, symlinks dereferenced). Files
+ * are copied with `copyFile` and `COPYFILE_FICLONE`, like `cp --reflink=auto`: a reflink where
+ * the file system has them, otherwise an in-kernel copy (copy_file_range), never through JS
+ * buffers. `dest` must not exist (callers copy into fresh staging paths).
+ * @param context who copies, for the error message (e.g. `"logArtifact"`).
+ * @throws NotRegularFileError when `src` is, holds or becomes a FIFO, socket or device; nothing blocks.
  */
-export async function copyPath(src: string, dest: string): Promise<void> {
-  const st = await fsp.stat(src);
-  if (!st.isDirectory()) {
-    // COPYFILE_EXCL also stops libuv from ftruncate(dest, 0): on ext4 a truncate to 0 makes
-    // close() allocate and start writeback of every delayed block (auto_da_alloc), ~0.4 s/GB.
-    await fsp.copyFile(src, dest, fsConstants.COPYFILE_FICLONE | fsConstants.COPYFILE_EXCL);
+export async function copyPath(src: string, dest: string, context = "copying"): Promise<void> {
+  const st = await statFileOrDir(src, context);
+  if (st.isDirectory()) {
+    const names = await readFolder(src, context);
+    await fsp.mkdir(dest, { recursive: true });
+    for (const name of names) await copyPath(join(src, name), join(dest, name), context);
     return;
   }
-  await fsp.mkdir(dest, { recursive: true });
-  for (const e of await fsp.readdir(src)) await copyPath(join(src, e), join(dest, e));
-}
-
-/** Moves a file or folder; across file systems it copies then removes the source. */
-export async function movePath(src: string, dest: string): Promise<void> {
-  await fse.move(src, dest, { overwrite: true });
-}
-
-/** `fsync` a file by path (best effort on folders). */
-export function fsyncPath(path: string): void {
-  let fd: number | undefined;
+  // Opened without blocking and checked on the descriptor, then copied from that descriptor:
+  // a path swapped for a FIFO after the check cannot make the copy wait forever.
+  const fh = await openRegular(src, "r", context);
   try {
-    fd = openSync(path, "r");
-    fsyncSync(fd);
-  } catch {
-    // Some file systems refuse fsync on folders; durability then rests on the rename.
+    await copyOpenFile(fh, dest);
   } finally {
-    if (fd !== undefined) closeSync(fd);
+    await fh.close();
   }
+}
+
+/** Where the kernel names an open descriptor by path (Linux): `copyFile` can then reflink from it. */
+const PROC_FD = existsSync("/proc/self/fd") ? "/proc/self/fd" : undefined;
+
+async function copyOpenFile(fh: fsp.FileHandle, dest: string): Promise<void> {
+  if (PROC_FD) {
+    // COPYFILE_EXCL also stops libuv from ftruncate(dest, 0): on ext4 a truncate to 0 makes
+    // close() allocate and start writeback of every delayed block (auto_da_alloc), ~0.4 s/GB.
+    await fsp.copyFile(`${PROC_FD}/${fh.fd}`, dest, fsConstants.COPYFILE_FICLONE | fsConstants.COPYFILE_EXCL);
+    return;
+  }
+  await pipeline(fh.createReadStream({ autoClose: false, start: 0 }), createWriteStream(dest, { flags: "wx" }));
 }

@@ -1,5 +1,6 @@
-import { existsSync, readFileSync } from "node:fs";
-import { CorruptRunError, RunWriteError } from "./errors.js";
+import { existsSync } from "node:fs";
+import { CorruptRunError, NotRegularFileError, RunWriteError } from "./errors.js";
+import { readRegularTextSync } from "./fs-safe.js";
 import { writeFileAtomicSync } from "./fsutil.js";
 import { compactJson } from "./events/pyformat.js";
 import { runLockPath, withRunLock } from "./run-lock.js";
@@ -135,9 +136,10 @@ function readLineage(file: string, lenient = false): Map<string, V1RunArtifact> 
   if (!existsSync(file)) return undefined;
   let parsed: unknown;
   try {
-    parsed = JSON.parse(readFileSync(file, "utf8"));
+    parsed = JSON.parse(readRegularTextSync(file, "reading the run's lineage"));
   } catch (err) {
     if (lenient) return undefined; // our own complete copy replaces it
+    if (err instanceof NotRegularFileError) throw err;
     throw new CorruptRunError(`${file} is not valid JSON; restore it or remove it to start the lineage afresh.`, file, err);
   }
   if (!Array.isArray(parsed)) {

@@ -1,6 +1,7 @@
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { ArtifactNotFoundError, CorruptRunError } from "./errors.js";
+import { ArtifactNotFoundError, CorruptRunError, NotRegularFileError } from "./errors.js";
+import { fileTypeOf, readRegularTextSync } from "./fs-safe.js";
 import type { V1RunArtifact } from "./lineage.js";
 import { RunLayout } from "./paths.js";
 import type { RunMeta, RunStatus } from "./run-meta.js";
@@ -32,7 +33,8 @@ export async function localRunPath(runPath: string, s3?: S3StoreOptions): Promis
 /**
  * Reads a run folder — or a run in object storage, `s3://bucket/prefix/<uuid>` — its metadata,
  * lineage and the list of event streams.
- * @throws ArtifactNotFoundError when the run has no `run.plx.json`; CorruptRunError when it cannot be parsed.
+ * @throws ArtifactNotFoundError when the run has no `run.plx.json`; CorruptRunError when it cannot be parsed;
+ *   NotRegularFileError when `run.plx.json` or `lineages.plx.json` is a FIFO, socket or device.
  */
 export async function loadRun(runPath: string, opts: { s3?: S3StoreOptions } = {}): Promise<LoadedRun> {
   const path = await localRunPath(runPath, opts.s3);
@@ -44,9 +46,19 @@ export async function loadRun(runPath: string, opts: { s3?: S3StoreOptions } = {
   const streams: Array<{ kind: string; name: string }> = [];
   const eventsDir = join(path, RunLayout.events);
   if (existsSync(eventsDir)) {
+    const st = statSync(eventsDir);
+    if (!st.isDirectory()) throw new NotRegularFileError(eventsDir, fileTypeOf(st), "loading the run", "a folder");
     for (const kind of readdirSync(eventsDir, { withFileTypes: true })) {
       if (!kind.isDirectory()) continue;
-      for (const f of readdirSync(join(eventsDir, kind.name)).sort()) {
+      let files: string[];
+      try {
+        files = readdirSync(join(eventsDir, kind.name)).sort();
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === "ENOTDIR" || code === "ENOENT") continue; // replaced or removed since it was listed
+        throw err;
+      }
+      for (const f of files) {
         if (f.endsWith(".plx")) streams.push({ kind: kind.name, name: f.slice(0, -4) });
       }
     }
@@ -56,8 +68,9 @@ export async function loadRun(runPath: string, opts: { s3?: S3StoreOptions } = {
 }
 
 function parseJson<T>(file: string): T {
+  const text = readRegularTextSync(file, "loading the run");
   try {
-    return JSON.parse(readFileSync(file, "utf8")) as T;
+    return JSON.parse(text) as T;
   } catch (err) {
     throw new CorruptRunError(`${file} cannot be parsed as JSON.`, file, err);
   }

@@ -1,8 +1,9 @@
 import { randomBytes } from "node:crypto";
-import { closeSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, linkSync, mkdirSync, openSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { hostname } from "node:os";
 import { dirname, join } from "node:path";
 import { RunWriteError } from "./errors.js";
+import { readRegularTextSync } from "./fs-safe.js";
 import { RunLayout } from "./paths.js";
 
 /** How long to wait for another process's read-merge-write (milliseconds of small JSON I/O). */
@@ -77,7 +78,7 @@ function acquire(lockFile: string): void {
 
 function readOwner(lockFile: string): string | undefined {
   try {
-    return readFileSync(lockFile, "utf8");
+    return readRegularTextSync(lockFile, "reading the run lock");
   } catch {
     return undefined;
   }

@@ -1,7 +1,9 @@
-import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { CorruptRunError, RunWriteError } from "./errors.js";
 import { writeFileAtomicSync } from "./fsutil.js";
+import { readRegularTextSync } from "./fs-safe.js";
+import { assignOwn, setOwn } from "./own-props.js";
 import { compactJson, pyIsoTimestamp } from "./events/pyformat.js";
 import { runLockPath, withRunLock } from "./run-lock.js";
 
@@ -68,8 +70,9 @@ export class RunMetaStore {
   ) {
     this.lock = runLockPath(file);
     if (existsSync(file)) {
+      const text = readRegularTextSync(file, "resuming the run");
       try {
-        this.meta = JSON.parse(readFileSync(file, "utf8")) as RunMeta;
+        this.meta = JSON.parse(text) as RunMeta;
       } catch (err) {
         throw new CorruptRunError(`${file} is not valid JSON; the run's metadata cannot be resumed.`, file, err);
       }
@@ -117,7 +120,7 @@ export class RunMetaStore {
   /** The uuid recorded in an existing `run.plx.json`, if it can be read. */
   static peekUuid(file: string): string | undefined {
     try {
-      const uuid = (JSON.parse(readFileSync(file, "utf8")) as Partial<RunMeta>).uuid;
+      const uuid = (JSON.parse(readRegularTextSync(file, "resuming the run")) as Partial<RunMeta>).uuid;
       return typeof uuid === "string" ? uuid : undefined;
     } catch {
       return undefined;
@@ -162,8 +165,8 @@ export class RunMetaStore {
         throw new RunWriteError(`could not write ${this.file}: ${(err as Error).message}`, this.file, err);
       }
       const live = this.meta as unknown as Record<string, unknown>;
-      for (const k of Object.keys(live)) if (!(k in merged)) delete live[k];
-      Object.assign(live, merged);
+      for (const k of Object.keys(live)) if (!Object.hasOwn(merged, k)) delete live[k];
+      assignOwn(live, merged);
       this.base = structuredClone(merged);
     });
   }
@@ -171,7 +174,8 @@ export class RunMetaStore {
 
 function readJson(file: string): Record<string, unknown> | undefined {
   try {
-    const v = JSON.parse(readFileSync(file, "utf8")) as unknown;
+    // A FIFO or device in its place is not read (it could block): our complete copy replaces it.
+    const v = JSON.parse(readRegularTextSync(file, "updating the run's metadata")) as unknown;
     return v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
   } catch {
     return undefined; // missing (or unreadable: our complete copy replaces it)
@@ -190,16 +194,16 @@ function merge3(base: Record<string, unknown>, ours: Record<string, unknown>, th
       const o = (ours[k] ?? {}) as Record<string, unknown>;
       const d: Record<string, unknown> = { ...((theirs[k] ?? {}) as Record<string, unknown>) };
       for (const kk of new Set([...Object.keys(o), ...Object.keys(b)])) {
-        if (same(o[kk], b[kk])) continue;
-        if (kk in o) d[kk] = o[kk];
+        if (Object.hasOwn(o, kk) === Object.hasOwn(b, kk) && same(o[kk], b[kk])) continue;
+        if (Object.hasOwn(o, kk)) setOwn(d, kk, o[kk]);
         else delete d[kk];
       }
-      out[k] = d;
+      setOwn(out, k, d);
     } else if (k === "status_conditions") {
       const added = ((ours[k] ?? []) as unknown[]).slice(((base[k] ?? []) as unknown[]).length);
-      out[k] = [...((theirs[k] ?? []) as unknown[]), ...added];
+      setOwn(out, k, [...((theirs[k] ?? []) as unknown[]), ...added]);
     } else if (!same(ours[k], base[k])) {
-      if (k in ours && ours[k] !== undefined) out[k] = ours[k];
+      if (Object.hasOwn(ours, k) && ours[k] !== undefined) setOwn(out, k, ours[k]);
       else delete out[k];
     }
   }

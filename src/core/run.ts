@@ -1,9 +1,12 @@
 import { randomUUID } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { AssetLogger, removeAbandoned, type ArtifactRefOptions, type LoggedAsset, type LogArtifactOptions, type LogImageOptions, type LogModelOptions, type ModelRefOptions, type SaveModelOptions } from "./assets.js";
 import { rocCurve, prCurve, histogram as npHistogram } from "./curves.js";
 import { InvalidValueError, RunEndedError, RuntrailError, RunWriteError } from "./errors.js";
+import { readRegularTextSync } from "./fs-safe.js";
+import { checkFolderPath, checkInitOptions } from "./init-options.js";
+import { assignOwn, setOwn } from "./own-props.js";
 import { parseMetricColumns, readEventFileSync } from "./events/reader.js";
 import { eventSummary, metricSummary } from "./events/summary.js";
 import { csvValue, jsonlValue, type ChartValue, type CurveValue } from "./events/values.js";
@@ -14,7 +17,7 @@ import { LineageStore, type V1RunArtifact } from "./lineage.js";
 import { toFqnName } from "./names.js";
 import { resolveInside, RunLayout, RUN_UUID_RE } from "./paths.js";
 import { RunMetaStore, type RunMeta, type RunStatus } from "./run-meta.js";
-import { checkNumbers, checkStep, checkTimestamp, show } from "./validate.js";
+import { checkNumbers, checkRecord, checkStep, checkTimestamp, show } from "./validate.js";
 import { VersionedStreams } from "./versioned.js";
 import { BackgroundSync } from "./store/background-sync.js";
 import { parseS3Uri, type S3StoreOptions } from "./store/s3-location.js";
@@ -33,7 +36,7 @@ export interface InitOptions {
   artifactsPath?: string;
   /** Default: env `POLYAXON_OFFLINE_ROOT`, else `./plx` (resolved against the working directory). */
   offlineRoot?: string;
-  /** How often buffered events are written, in ms. Default 1000. 0 writes only on flush/end/exit or full chunks. */
+  /** How often buffered events are written, in whole ms from 0 to 2³¹−1. Default 1000. 0 writes only on flush/end/exit or full chunks. */
   flushIntervalMs?: number;
   /**
    * Finish the run when the process ends without `end()`: flush, then mark it succeeded (exit
@@ -48,7 +51,7 @@ export interface InitOptions {
   store?: string;
   /** Endpoint, path style, region, credentials of `store` (default: the standard AWS chain and env). */
   storeOptions?: S3StoreOptions;
-  /** Interval of the background sync, in ms. Default 10 000; 0 syncs only at `end()`. */
+  /** Interval of the background sync, in whole ms from 0 to 2³¹−1. Default 10 000; 0 syncs only at `end()`. */
   syncIntervalMs?: number;
 }
 
@@ -96,6 +99,7 @@ export class Run {
 
   /** @internal Use {@link init}. */
   constructor(opts: InitOptions = {}) {
+    checkInitOptions(opts);
     let uuid = opts.runUuid;
     if (uuid !== undefined && (typeof uuid !== "string" || !RUN_UUID_RE.test(uuid))) {
       throw new InvalidValueError(
@@ -106,6 +110,7 @@ export class Run {
     let root: string;
     if (opts.artifactsPath !== undefined) {
       root = resolve(opts.artifactsPath);
+      checkFolderPath(root, "artifactsPath");
       if (uuid === undefined) {
         const existing = existsSync(join(root, RunLayout.runMeta)) ? RunMetaStore.peekUuid(join(root, RunLayout.runMeta)) : undefined;
         uuid = existing ?? randomUUID().replace(/-/g, "");
@@ -114,10 +119,17 @@ export class Run {
       uuid ??= randomUUID().replace(/-/g, "");
       const offlineRoot = resolve(opts.offlineRoot ?? process.env.POLYAXON_OFFLINE_ROOT ?? "./plx");
       root = join(offlineRoot, "runs", uuid);
+      checkFolderPath(root, opts.offlineRoot === undefined && process.env.POLYAXON_OFFLINE_ROOT ? "POLYAXON_OFFLINE_ROOT" : "offlineRoot");
     }
     this.uuid = uuid;
     this.artifactsPath = root;
-    for (const d of [RunLayout.outputs, RunLayout.events, RunLayout.assets]) mkdirSync(join(root, d), { recursive: true });
+    for (const d of [RunLayout.outputs, RunLayout.events, RunLayout.assets]) {
+      try {
+        mkdirSync(join(root, d), { recursive: true });
+      } catch (err) {
+        throw new RunWriteError(`could not create the run folder ${join(root, d)}: ${(err as Error).message}. Check the path and its permissions.`, root, err);
+      }
+    }
     // Leftovers of a process killed mid-save: never committed, never referenced. Those of live
     // processes sharing this run (named `<pid>-…`) are theirs, still in use.
     for (const d of ["staging", "tmp"]) removeAbandoned(join(root, RunLayout.private, d));
@@ -393,14 +405,14 @@ export class Run {
   /** Merges parameters into the run's `inputs` (hyper-parameters, data versions…). */
   logInputs(values: Record<string, unknown>): void {
     this.assertLive("logInputs");
-    Object.assign(this.metaStore.meta.inputs, values);
+    assignOwn(this.metaStore.meta.inputs, checkRecord(values, "logInputs"));
     this.metaStore.persist();
   }
 
   /** Merges values into the run's `outputs` (final scores…). Last metric values are added at `end()`. */
   logOutputs(values: Record<string, unknown>): void {
     this.assertLive("logOutputs");
-    Object.assign(this.metaStore.meta.outputs, values);
+    assignOwn(this.metaStore.meta.outputs, checkRecord(values, "logOutputs"));
     this.metaStore.persist();
   }
 
@@ -539,12 +551,12 @@ export class Run {
           const path = join(kindDir, file);
           let summary: Record<string, unknown>;
           if (kind === "metric") {
-            const cols = parseMetricColumns(readFileSync(path, "utf8"), path);
+            const cols = parseMetricColumns(readRegularTextSync(path, "summarizing the run's events"), path);
             if (cols.length === 0) continue;
             summary = metricSummary(cols);
             if (dir === RunLayout.events) {
               const last = cols.values[cols.length - 1]!;
-              this.metaStore.meta.outputs[name] = Number.isFinite(last) ? last : null;
+              setOwn(this.metaStore.meta.outputs, name, Number.isFinite(last) ? last : null);
             }
           } else {
             const { rows } = readEventFileSync(path, kind);

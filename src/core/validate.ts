@@ -15,6 +15,14 @@ export function show(v: unknown): string {
   return s.length > 80 ? `${s.slice(0, 80)}…` : s;
 }
 
+/** A plain object of name → value (`logInputs`, `logOutputs`): not null, an array or a primitive. */
+export function checkRecord(values: unknown, method: string): Record<string, unknown> {
+  if (values === null || typeof values !== "object" || Array.isArray(values)) {
+    throw new InvalidValueError(`${method}: pass an object of name → value, such as { lr: 0.01 } (got ${show(values)}).`, values);
+  }
+  return values as Record<string, unknown>;
+}
+
 /** A step is a non-negative safe integer. */
 export function checkStep(step: unknown, method: string): number {
   if (typeof step !== "number" || !Number.isSafeInteger(step) || step < 0) {

@@ -1,6 +1,6 @@
 import { stat } from "node:fs/promises";
 import { extname } from "node:path";
-import { ArtifactNotFoundError, CorruptRunError } from "../core/errors.js";
+import { ArtifactNotFoundError, CorruptRunError, NotRegularFileError } from "../core/errors.js";
 import { HttpError, checkName, decodeSegment, type RootJail } from "./paths.js";
 import { listRuns, runDetail } from "./runs.js";
 import { DEFAULT_POINTS, MAX_POINTS, metricSeries } from "./series.js";
@@ -129,8 +129,11 @@ export async function route(jail: RootJail, rawUrl: string): Promise<Reply> {
     throw new HttpError(404, "no such endpoint");
   } catch (err) {
     if (err instanceof HttpError) return json(err.status, { error: err.message });
-    if (err instanceof ArtifactNotFoundError || (err as NodeJS.ErrnoException).code === "ENOENT") return json(404, { error: "not found" });
+    const code = (err as NodeJS.ErrnoException).code;
+    // ENOTDIR: a folder on the way is a file or FIFO now (or was swapped for one mid-request).
+    if (err instanceof ArtifactNotFoundError || code === "ENOENT" || code === "ENOTDIR") return json(404, { error: "not found" });
     if (err instanceof CorruptRunError) return json(422, { error: "the stream cannot be parsed" });
+    if (err instanceof NotRegularFileError) return json(422, { error: `a ${err.fileType} is where a file of the run should be` });
     if (process.env.RUNTRAIL_DEBUG === "1") console.error(err);
     return json(500, { error: "internal error" });
   }

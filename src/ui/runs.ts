@@ -61,7 +61,8 @@ export async function listRunIds(runsRoot: string): Promise<string[]> {
   const ids: string[] = [];
   for (const e of entries) {
     if (!e.isDirectory() || e.name.startsWith(".")) continue;
-    if (await fsp.stat(join(runsRoot, e.name, RunLayout.runMeta)).then((s) => s.isFile(), () => false)) ids.push(e.name);
+    // A run.plx.json that is a FIFO or device still marks a run folder: it is listed as unreadable, not hidden.
+    if (await fsp.stat(join(runsRoot, e.name, RunLayout.runMeta)).then((s) => !s.isDirectory(), () => false)) ids.push(e.name);
   }
   return ids.sort();
 }

@@ -1,4 +1,5 @@
-import { readFile, stat } from "node:fs/promises";
+import { stat } from "node:fs/promises";
+import { readRegularText } from "../core/fs-safe.js";
 import { parseMetricColumns, type MetricColumns } from "../core/events/reader.js";
 import { downsampleM4, sortOrder, type Series } from "./downsample.js";
 import type { RootJail } from "./paths.js";
@@ -37,7 +38,7 @@ async function columns(jail: RootJail, runDir: string, name: string): Promise<Me
     cache.set(path, hit); // most recently used goes last
     return hit.cols;
   }
-  const cols = parseMetricColumns(await readFile(path, "utf8"), `${name}.plx`);
+  const cols = parseMetricColumns(await readRegularText(path, "reading a metric"), `${name}.plx`);
   cache.set(path, { mtimeMs: st.mtimeMs, size: st.size, cols });
   while (cache.size > CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
   return cols;

@@ -1,5 +1,4 @@
-import { createReadStream } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { openRegular, readRegularFile } from "../core/fs-safe.js";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { RootJail } from "./paths.js";
@@ -75,26 +74,32 @@ export function createDashboardApp(root: string, opts: DashboardAppOptions = {})
       (reply) => {
         const headers = { ...COMMON_HEADERS, ...reply.headers };
         if ("file" in reply) {
-          res.writeHead(reply.status, { ...headers, "content-length": String(reply.size) });
-          if (req.method === "HEAD") return void res.end();
-          const stream = createReadStream(reply.file);
-          stream.on("error", () => res.destroy());
-          stream.pipe(res);
+          if (req.method === "HEAD") {
+            res.writeHead(reply.status, { ...headers, "content-length": String(reply.size) });
+            return void res.end();
+          }
+          // Opened without blocking: a file swapped for a FIFO since the route checked it is refused.
+          return openRegular(reply.file, "r", "serving a file").then((fh) => {
+            res.writeHead(reply.status, { ...headers, "content-length": String(reply.size) });
+            const stream = fh.createReadStream();
+            stream.on("error", () => res.destroy());
+            res.on("close", () => stream.destroy());
+            stream.pipe(res);
+          });
         } else {
           const body = typeof reply.body === "string" ? Buffer.from(reply.body) : reply.body;
           res.writeHead(reply.status, { ...headers, "content-length": String(body.length) });
           res.end(req.method === "HEAD" ? undefined : body);
         }
       },
-      () => {
-        res.writeHead(500, COMMON_HEADERS);
-        res.end();
-      },
-    );
+    ).catch(() => {
+      if (!res.headersSent) res.writeHead(500, COMMON_HEADERS);
+      res.end();
+    });
   };
   const handle = async (method: string, url: string, headers: Record<string, string | undefined> = {}): Promise<DashboardResponse> => {
     const reply = await answer(jail, opts, method, url, headers.host);
-    const body = "file" in reply ? await readFile(reply.file) : typeof reply.body === "string" ? Buffer.from(reply.body) : reply.body;
+    const body = "file" in reply ? await readRegularFile(reply.file, "serving a file") : typeof reply.body === "string" ? Buffer.from(reply.body) : reply.body;
     return { status: reply.status, headers: { ...COMMON_HEADERS, ...reply.headers }, body };
   };
   return Object.assign(handler, { runsRoot: jail.realRoot, handle });

@@ -1,4 +1,5 @@
-import * as fsp from "node:fs/promises";
+import type * as fsp from "node:fs/promises";
+import { openRegular } from "../core/fs-safe.js";
 import { parsePyTimestamp } from "../core/events/pyformat.js";
 import { parsePyFloat, parseStep } from "../core/events/rows.js";
 
@@ -13,9 +14,9 @@ const TAIL_BYTES = 8192;
 export async function lastMetricRow(path: string): Promise<{ step: number | null; value: number } | undefined> {
   let fh: fsp.FileHandle;
   try {
-    fh = await fsp.open(path, "r");
+    fh = await openRegular(path, "r", "reading a metric");
   } catch {
-    return undefined;
+    return undefined; // missing, or a FIFO/device in its place: no last value
   }
   try {
     const { size } = await fh.stat();

@@ -1,6 +1,5 @@
-import { readFileSync } from "node:fs";
-import * as fsp from "node:fs/promises";
 import { CorruptRunError, ArtifactNotFoundError } from "../errors.js";
+import { readRegularText, readRegularTextSync } from "../fs-safe.js";
 import { isJsonlKind } from "../kinds.js";
 import { toFqnName } from "../names.js";
 import { eventPath } from "../paths.js";
@@ -101,7 +100,7 @@ export function parseEvents<V = unknown>(kind: string, text: string, source = "<
 async function readEventText(runPath: string, kind: string, name: string): Promise<{ path: string; text: string }> {
   const path = eventPath(await localRunPath(runPath), kind, toFqnName(name));
   try {
-    return { path, text: await fsp.readFile(path, "utf8") };
+    return { path, text: await readRegularText(path, "reading events") };
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") {
       throw new ArtifactNotFoundError(`no ${kind} events named "${name}" in ${runPath} (looked for ${path}).`, path, err);
@@ -125,7 +124,7 @@ export async function readEvents<K extends string>(runPath: string, kind: K, nam
 
 /** Synchronous `parseEvents` of a file path (used when a run ends inside an exit hook). */
 export function readEventFileSync(path: string, kind: string): ParsedEvents {
-  return parseEvents(kind, readFileSync(path, "utf8"), path);
+  return parseEvents(kind, readRegularTextSync(path, "reading events"), path);
 }
 
 /** A metric stream as columns: `steps` (NaN where a row has no step), `timestamps` (epoch ms), `values`. */

@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { closeSync, existsSync, ftruncateSync, fstatSync, linkSync, mkdirSync, openSync, readSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, existsSync, ftruncateSync, fstatSync, linkSync, mkdirSync, readSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { RunWriteError } from "../errors.js";
+import { RuntrailError, RunWriteError } from "../errors.js";
+import { openRegularSync } from "../fs-safe.js";
 import { isJsonlKind } from "../kinds.js";
 import { eventPath, RunLayout } from "../paths.js";
 import { isCompleteRow } from "./rows.js";
@@ -35,7 +36,7 @@ export class EventWriter {
   private readonly dirty = new Set<EventStream>();
   private timer: NodeJS.Timeout | undefined;
   /** A failure of a timer flush, kept until someone can be told: the next `flush()` or `end()`. */
-  private backgroundError: RunWriteError | undefined;
+  private backgroundError: RuntrailError | undefined;
   /** The last background write failed: full chunks are left to the timer. */
   private stalled = false;
 
@@ -73,7 +74,10 @@ export class EventWriter {
     this.writeStream(s);
   }
 
-  /** Writes every buffered row. @throws RunWriteError (also one left over from a background flush). */
+  /**
+   * Writes every buffered row.
+   * @throws RunWriteError (also one left over from a background flush); NotRegularFileError when an event file is a FIFO or device.
+   */
   flushSync(): void {
     const failures: unknown[] = [];
     for (const s of [...this.dirty]) {
@@ -105,12 +109,12 @@ export class EventWriter {
       this.stalled = false;
     } catch (err) {
       this.stalled = true;
-      this.keepBackgroundError(err as RunWriteError);
+      this.keepBackgroundError(err as RuntrailError);
     }
   }
 
   /** Keeps a failure nobody asked to see (the first since the last report) for the next `flush()`/`end()`, with one warning. */
-  keepBackgroundError(err: RunWriteError): void {
+  keepBackgroundError(err: RuntrailError): void {
     if (this.backgroundError) return;
     this.backgroundError = err;
     process.emitWarning(
@@ -162,7 +166,7 @@ export class EventWriter {
       this.dirty.delete(s);
     } catch (err) {
       this.dirty.add(s);
-      if (err instanceof RunWriteError) throw err;
+      if (err instanceof RuntrailError) throw err; // RunWriteError, or NotRegularFileError: already says what to do
       throw new RunWriteError(
         `could not write ${s.path}: ${(err as Error).message}. The rows are kept in memory; free space or fix permissions and call run.flush() again.`,
         s.path,
@@ -188,33 +192,78 @@ function undoPartialWrite(s: EventStream, written: number): void {
 /**
  * Opens an event file for appending: creates it with its header (CSV) or empty (JSONL), or,
  * when it exists (a resumed run), removes a last row that a kill cut in half.
+ * @throws NotRegularFileError when the file is a FIFO, socket or device (nothing blocks).
  */
 function openStreamFile(s: EventStream, runPath: string): number {
   mkdirSync(dirname(s.path), { recursive: true });
   const header = s.jsonl ? "" : `step|timestamp|${s.kind}`;
   if (header && !existsSync(s.path)) createWithHeader(s.path, header, runPath);
-  const fd = openSync(s.path, "a+");
+  const fd = openRegularSync(s.path, "a+", `appending to the run's events`);
+  try {
+    repairTail(fd, s, header);
+  } catch (err) {
+    closeSync(fd);
+    throw err;
+  }
+  return fd;
+}
+
+/** How much of a file's end is read at a time while looking for its last newline. */
+const TAIL_WINDOW = 1 << 20;
+
+/**
+ * Makes an existing event file end with a complete row (or its header), working on bytes: the
+ * last `\n` is searched in the raw bytes at any distance from the end (a cut row may be many MB
+ * long), and the row after it is cut off at that byte offset when it is incomplete. Decoding is
+ * only used to judge the row, never to count bytes: a cut inside a multi-byte UTF-8 character
+ * decodes to U+FFFD, whose length is not that of the bytes it replaced.
+ */
+function repairTail(fd: number, s: EventStream, header: string): void {
   const size = fstatSync(fd).size;
   if (size === 0) {
     if (header) writeSync(fd, header);
-    return fd;
+    return;
   }
-  const tailLen = Math.min(size, 1 << 20);
-  const tail = Buffer.alloc(tailLen);
-  readSync(fd, tail, 0, tailLen, size - tailLen);
-  const text = tail.toString("utf8");
-  const nl = text.lastIndexOf("\n");
-  if (nl === -1 && tailLen === size) {
-    // Only a header (or a cut header): rewrite it.
-    if (text !== header) {
+  const nl = lastNewline(fd, size);
+  if (nl < 0) {
+    // Only a header (or a cut header; for JSONL, a cut first row): rewrite it.
+    if (size !== Buffer.byteLength(header) || readRange(fd, 0, size).toString("utf8") !== header) {
       ftruncateSync(fd, 0);
       if (header) writeSync(fd, header);
     }
-    return fd;
+    return;
   }
-  const last = text.slice(nl + 1);
-  if (!isCompleteRow(s.kind, s.jsonl, last)) ftruncateSync(fd, size - Buffer.byteLength(last, "utf8") - 1);
-  return fd;
+  const last = readRange(fd, nl + 1, size).toString("utf8");
+  // An empty last row is a cut right after the newline: drop the newline too.
+  if (last.length === 0 || !isCompleteRow(s.kind, s.jsonl, last)) ftruncateSync(fd, nl);
+}
+
+/** Byte offset of the last `\n` in the file, or -1. Reads backwards one window at a time. */
+function lastNewline(fd: number, size: number): number {
+  const win = Buffer.allocUnsafe(Math.min(size, TAIL_WINDOW));
+  for (let end = size; end > 0; ) {
+    const start = Math.max(0, end - win.length);
+    const chunk = win.subarray(0, end - start);
+    readFully(fd, chunk, start);
+    const i = chunk.lastIndexOf(0x0a);
+    if (i >= 0) return start + i;
+    end = start;
+  }
+  return -1;
+}
+
+function readRange(fd: number, from: number, to: number): Buffer {
+  const buf = Buffer.allocUnsafe(to - from);
+  readFully(fd, buf, from);
+  return buf;
+}
+
+function readFully(fd: number, buf: Buffer, position: number): void {
+  for (let off = 0; off < buf.length; ) {
+    const n = readSync(fd, buf, off, buf.length - off, position + off);
+    if (n === 0) throw new RunWriteError(`an event file shrank while it was being repaired; another process is rewriting it.`, position + off);
+    off += n;
+  }
 }
 
 /**
