@@ -13,7 +13,7 @@ import type { EventWriter } from "./events/writer.js";
 import { csvValue } from "./events/values.js";
 import { compactJson, pyTimestamp } from "./events/pyformat.js";
 import type { VersionedStreams } from "./versioned.js";
-import { checkStep, show } from "./validate.js";
+import { checkStep, checkTimestamp, show } from "./validate.js";
 
 /** What the asset logger needs from its run. */
 export interface AssetContext {
@@ -60,6 +60,8 @@ export interface LogArtifactOptions {
   summary?: Record<string, unknown>;
   /** Keep the source where it is (copy instead of move) for the non-versioned case. Default false. */
   copy?: boolean;
+  /** Time of the version's event row (with `step`): a Date or epoch ms. Default: now. */
+  timestamp?: Date | number;
 }
 /** Options of `logModel`. `relPath` defaults to `"model"` (so `outputs/model/<basename>`). */
 export interface LogModelOptions {
@@ -71,6 +73,8 @@ export interface LogModelOptions {
   versioned?: boolean;
   relPath?: string;
   copy?: boolean;
+  /** Time of the version's event row (with `step`): a Date or epoch ms. Default: now. */
+  timestamp?: Date | number;
 }
 /** Options of `saveModel`: `write(dir)` gets an existing, empty folder inside the run. */
 export interface SaveModelOptions {
@@ -93,6 +97,8 @@ export interface LogImageOptions {
   step?: number;
   /** Extension when `pathOrBytes` is bytes (or a path without one). Default `png`. */
   ext?: string;
+  /** Time of the event row: a Date or epoch ms. Default: now. */
+  timestamp?: Date | number;
 }
 
 const URL_RE = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//;
@@ -187,7 +193,8 @@ export class AssetLogger {
       }
       this.assertOutsideRun(src, "logArtifact");
       const ext = statSync(src).isDirectory() ? "" : pathExtension(src);
-      const res = await this.commitVersion(kind, name, step, ext, (dest) => copyPath(src, dest), (rel) => ({ kind, path: rel }));
+      const ms = opts.timestamp === undefined ? undefined : checkTimestamp(opts.timestamp, "logArtifact");
+      const res = await this.commitVersion(kind, name, step, ext, (dest) => copyPath(src, dest), (rel) => ({ kind, path: rel }), undefined, undefined, ms);
       this.ctx.meta.flag("has_events") && this.ctx.meta.persist();
       return res;
     }
@@ -213,6 +220,7 @@ export class AssetLogger {
         (rel) => modelEvent(framework, rel, summary),
         framework ?? undefined,
         summary,
+        opts.timestamp === undefined ? undefined : checkTimestamp(opts.timestamp, "logModel"),
       );
     } else {
       res = await this.intoOutputs("model", src, name, opts.relPath ?? "model", summary, framework, !!opts.copy, "logModel");
@@ -269,10 +277,29 @@ export class AssetLogger {
     } else {
       throw new InvalidValueError("logImage: pass a file path or the encoded image bytes (Uint8Array).", pathOrBytes);
     }
-    if (typeof ext !== "string" || !/^[a-z0-9]+(\.[a-z0-9]+)*$/i.test(ext)) throw new InvalidValueError(`logImage: bad extension ${show(ext)}.`, ext);
-    const res = await this.commitAsset("image", name, step, ext.toLowerCase(), produce);
-    const stream = this.ctx.writer.stream("image", name);
-    this.ctx.writer.appendNow(stream, `\n${step ?? ""}|${pyTimestamp(Date.now())}|${csvValue("image", { path: res.relPath })}`);
+    return this.logEventAsset("image", name, step, ext, produce, (rel) => ({ path: rel }), opts.timestamp, "logImage");
+  }
+
+  /**
+   * A file behind an event row (image, audio, video, dataframe): committed at
+   * `assets/<kind>/<name>[_<step>].<ext>`, then one row in `events/<kind>/<name>.plx` whose value
+   * `value(relPath)` builds; sets `meta_info.has_events`.
+   */
+  async logEventAsset(
+    kind: string,
+    name: string,
+    step: number | undefined,
+    ext: string,
+    produce: (dest: string) => Promise<void>,
+    value: (relPath: string) => unknown,
+    timestamp: Date | number | undefined,
+    method: string,
+  ): Promise<LoggedAsset> {
+    if (typeof ext !== "string" || !/^[a-z0-9]+(\.[a-z0-9]+)*$/i.test(ext)) throw new InvalidValueError(`${method}: bad extension ${show(ext)}.`, ext);
+    const ms = timestamp === undefined ? undefined : checkTimestamp(timestamp, method);
+    const res = await this.commitAsset(kind, name, step, ext.toLowerCase(), produce);
+    const stream = this.ctx.writer.stream(kind, name);
+    this.ctx.writer.appendNow(stream, `\n${step ?? ""}|${pyTimestamp(ms ?? Date.now())}|${csvValue(kind, value(res.relPath))}`);
     this.ctx.meta.flag("has_events") && this.ctx.meta.persist();
     return res;
   }
@@ -325,11 +352,12 @@ export class AssetLogger {
     eventValue: (relPath: string) => unknown,
     framework?: string,
     summary?: Record<string, unknown>,
+    timestamp?: number,
   ): Promise<LoggedAsset> {
     // Rows logged before a version are written before it appears: a kill never leaves a checkpoint
     // whose step's metrics are lost (a run resumed from it would never log them again).
     const res = await this.commitAsset(kind, name, step, ext, produce, () => this.ctx.writer.flushInBackground());
-    const ms = Date.now();
+    const ms = timestamp ?? Date.now();
     const stream = this.ctx.writer.stream(kind, name);
     this.ctx.writer.appendNow(stream, `\n${step}|${pyTimestamp(ms)}|${csvValue(kind, eventValue(res.relPath))}`);
     const latest = { step, path: res.relPath, ...(summary && Object.keys(summary).length > 0 && { summary }) };
