@@ -411,6 +411,7 @@ export class AssetLogger {
     method: string,
     destBasename = basename(src),
   ): Promise<LoggedAsset> {
+    this.ctx.lineage.assertRefNameFree(kind, name); // before the move: a refused record leaves nothing behind
     const outputs = join(this.ctx.root, RunLayout.outputs);
     const rel = relPath ? `${relPath}/${destBasename}` : destBasename;
     const dest = resolveInside(outputs, rel, `${method} relPath`);
@@ -457,6 +458,7 @@ export class AssetLogger {
     const isUrl = URL_RE.test(path);
     const name = toFqnName(opts.name ?? baseFilename(path.replace(/[\\/]+$/, "")));
     const summary = checkSummary(opts.summary, method);
+    this.ctx.lineage.assertRefNameFree(kind, name);
     if (framework !== undefined) summary.framework = framework;
     const local = isUrl ? undefined : resolve(path);
     if (opts.hash !== undefined) {

@@ -7,6 +7,7 @@ import { sklearnCurves, sklearnPrCurve, sklearnRocCurve, type ClassCurve } from 
 import { logAudioEvent, logDataframeEvent, logVideoEvent, type LogAudioOptions, type LogDataframeOptions, type LogVideoOptions } from "./media-events.js";
 import { checkDataRef, contentOnlySummary, dirRefName, plainRef, tensorboardRef, type DataRefOptions, type PathRefOptions, type TensorboardRefOptions } from "./refs.js";
 import type { DataframeRow } from "./dataframe.js";
+import { prunedCompanionValue } from "./pruned-versions.js";
 import { InvalidValueError, RunEndedError, RuntrailError, RunWriteError } from "./errors.js";
 import { parseMetricColumns, readEventFileSync } from "./events/reader.js";
 import { eventSummary, metricSummary } from "./events/summary.js";
@@ -602,6 +603,17 @@ export class Run {
   /** @internal Versioned-stream bookkeeping shared by the checkpoint policies of the adapters. */
   get _versions(): VersionedStreams {
     return this.versionStreams;
+  }
+
+  /**
+   * @internal Appends the companion row that marks `steps` of a versioned stream as deleted
+   * (see pruned-versions.ts); written at once, after the files are gone.
+   */
+  _markPruned(kind: string, name: string, steps: readonly number[]): void {
+    const st = this.versionStreams.get(kind, name);
+    if (steps.length === 0 || !st.latest) return;
+    const value = prunedCompanionValue(st.latest, st.framework, steps);
+    this.writer.appendNow(this.writer.stream(kind, name), `\n${st.latest.step}|${pyTimestamp(Date.now())}|${csvValue(kind, value)}`);
   }
 
   /** @internal A staging folder inside the run (same file system as its assets). */

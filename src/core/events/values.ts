@@ -1,3 +1,4 @@
+import type { AudioValue, VideoValue } from "../media.js";
 import { compactJson, csvSafeJson, jsonFloatList, pyFloatRepr, pyJsonString } from "./pyformat.js";
 
 /** `V1EventCurve`: a ROC, PR or custom curve. */
@@ -42,6 +43,12 @@ export interface ChartValue {
   figure: Record<string, unknown>;
 }
 
+/** `V1EventDataframe`: a table file behind the row (`content_type` `csv` or `html`). */
+export interface DataframeValue {
+  path: string;
+  content_type?: string;
+}
+
 /** What `readEvents` returns as `value`, by kind. */
 export interface EventValueByKind {
   metric: number;
@@ -53,6 +60,9 @@ export interface EventValueByKind {
   text: string;
   html: string;
   chart: ChartValue;
+  audio: AudioValue;
+  video: VideoValue;
+  dataframe: DataframeValue;
 }
 export type EventValue<K extends string> = K extends keyof EventValueByKind ? EventValueByKind[K] : unknown;
 
