@@ -25,7 +25,7 @@ function cell(v: unknown, type: ColumnType): string {
   if (missing(v)) return "";
   if (typeof v === "number") {
     if (type === "float") return pyFloatRepr(v);
-    return Number.isInteger(v) && type === "int" ? String(v) : pyFloatRepr(v);
+    return Number.isInteger(v) ? String(v) : pyFloatRepr(v); // int64 column, or an int kept as-is in an object column
   }
   if (typeof v === "boolean") return v ? "True" : "False";
   return String(v);

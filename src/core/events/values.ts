@@ -1,5 +1,5 @@
 import type { AudioValue, VideoValue } from "../media.js";
-import { compactJson, csvSafeJson, jsonFloatList, pyFloatRepr, pyJsonString } from "./pyformat.js";
+import { compactJson, csvSafeJson, jsonFloat, jsonFloatList, pyFloatRepr, pyJsonString } from "./pyformat.js";
 
 /** `V1EventCurve`: a ROC, PR or custom curve. */
 export interface CurveValue {
@@ -80,6 +80,13 @@ export function csvValue(kind: string, value: unknown): string {
     case "histogram": {
       const h = value as HistogramValue;
       return `{"values":${jsonFloatList(h.values)},"counts":${jsonFloatList(h.counts)}}`;
+    }
+    case "audio": {
+      // `sample_rate` is a float field in V1EventAudio (44100 → 44100.0).
+      const { sample_rate: rate, ...rest } = value as AudioValue;
+      const tail = compactJson(rest);
+      if (rate === undefined) return csvSafeJson(tail);
+      return csvSafeJson(`{"sample_rate":${jsonFloat(rate)}${tail === "{}" ? "}" : `,${tail.slice(1)}`}`);
     }
     default:
       return csvSafeJson(compactJson(value));
