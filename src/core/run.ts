@@ -557,16 +557,16 @@ export class Run {
    */
   logDataRef(opts: DataRefOptions): Promise<V1RunArtifact> {
     this.assertLive("logDataRef");
-    checkDataRef(opts);
-    const isInput = opts.isInput ?? true;
-    if (opts.path !== undefined) {
-      const summary = contentOnlySummary({ ...opts, hash: undefined });
-      const hash = opts.hash ?? (summary.hash as string | undefined);
-      delete summary.hash;
-      return this.logArtifactRef({ path: opts.path, kind: "data", name: opts.name, summary, isInput, ...(hash !== undefined && { hash }) });
-    }
-    const rec = plainRef(this.artifactsPath, this.lineage, { name: opts.name, kind: "data", summary: contentOnlySummary(opts), isInput });
-    return Promise.resolve(rec);
+    const log = async (): Promise<V1RunArtifact> => {
+      checkDataRef(opts);
+      const isInput = opts.isInput ?? true;
+      if (opts.path === undefined) {
+        return plainRef(this.artifactsPath, this.lineage, { name: opts.name, kind: "data", summary: contentOnlySummary(opts), isInput });
+      }
+      const { hash, ...summary } = contentOnlySummary(opts);
+      return this.assets.logArtifactRef({ path: opts.path, kind: "data", name: opts.name, summary, isInput, ...(typeof hash === "string" && { hash }) });
+    };
+    return this.track(asWriteError(log(), "logDataRef"));
   }
 
   /** A file reference (kind `file`); the default name is the base name up to its first dot, as Polyaxon's `log_file_ref`. */
