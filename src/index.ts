@@ -40,4 +40,5 @@ export type { DataframeRow } from "./core/dataframe.js";
 export type { DataRefOptions, PathRefOptions, TensorboardRefOptions } from "./core/refs.js";
 export { uniqueLineageNames, streamOfRecord, LineageNameConflictError } from "./core/lineage-names.js";
 export { prunedVersions, prunedStepsOfRow } from "./core/pruned-versions.js";
+export { readPrunedVersions } from "./core/pruned-reader.js";
 export type { VersionRow } from "./core/pruned-versions.js";

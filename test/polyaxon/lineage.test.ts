@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { init, loadRun, LineageNameConflictError, prunedVersions, readEvents, type V1RunArtifact } from "../../src/index.js";
+import { init, loadRun, LineageNameConflictError, parseEvents, prunedVersions, readEvents, readPrunedVersions, type V1RunArtifact } from "../../src/index.js";
 import { CheckpointManager } from "../../src/core/checkpoints.js";
 import { useTmp } from "../helpers/tmp.js";
 import { makePng } from "../helpers/png.js";
@@ -195,9 +195,14 @@ describe("pruned versions are recognisable from the event file alone", () => {
     expect(lines[0]).toBe("step|timestamp|model");
     expect(lines.map((l) => l.split("|")[0])).toEqual(["step", "1", "2", "2", "3", "3"]);
     expect(lines[3]).toMatch(/^2\|[^|]+\|\{"framework":"test","path":"assets\/model\/model_2","spec":\{"runtrail":\{"pruned":\[1\]\}\}\}$/);
-    const rows = await readEvents(run.artifactsPath, "model", "model");
-    expect(rows.every((r) => typeof r.value.path === "string")).toBe(true); // every row is a V1EventModel with a path
-    const { pruned, kept } = prunedVersions(rows);
+    // Every row, companions included, is a V1EventModel with a path (what Polyaxon's readers see).
+    const raw = parseEvents("model", text).rows;
+    expect(raw).toHaveLength(5);
+    expect(raw.every((r) => typeof (r.value as { path?: unknown }).path === "string")).toBe(true);
+    expect(prunedVersions(raw)).toEqual(await readPrunedVersions(run.artifactsPath, "model"));
+    // readEvents gives the version rows only.
+    expect((await readEvents(run.artifactsPath, "model", "model")).map((r) => r.step)).toEqual([1, 2, 3]);
+    const { pruned, kept } = await readPrunedVersions(run.artifactsPath, "model");
     expect([...pruned].sort()).toEqual([1, 2]);
     expect([...kept]).toEqual([3]);
     for (const s of pruned) expect(existsSync(join(run.artifactsPath, `assets/model/model_${s}`))).toBe(false);
@@ -224,7 +229,7 @@ describe("pruned versions are recognisable from the event file alone", () => {
     expect(resumed.bestValue).toBe(0.5);
     await resumed.save(2, { loss: 0.1 }, write); // step 2 again, now the best: step 1 goes
     await again.end();
-    const { pruned, kept } = prunedVersions(await readEvents(run.artifactsPath, "model", "ckpt"));
+    const { pruned, kept } = await readPrunedVersions(run.artifactsPath, "ckpt");
     expect([...kept]).toEqual([2]);
     expect([...pruned]).toEqual([1]);
   });
