@@ -8,6 +8,7 @@ import { logAudioEvent, logDataframeEvent, logVideoEvent, type LogAudioOptions, 
 import { checkDataRef, contentOnlySummary, dirRefName, plainRef, tensorboardRef, type DataRefOptions, type PathRefOptions, type TensorboardRefOptions } from "./refs.js";
 import type { DataframeRow } from "./dataframe.js";
 import { prunedCompanionValue } from "./pruned-versions.js";
+import { checkProgress, normalizeTags, ProgressThrottle } from "./meta-calls.js";
 import { InvalidValueError, RunEndedError, RuntrailError, RunWriteError } from "./errors.js";
 import { parseMetricColumns, readEventFileSync } from "./events/reader.js";
 import { eventSummary, metricSummary } from "./events/summary.js";
@@ -117,6 +118,7 @@ export class Run {
   private readonly inflight = new Set<Promise<unknown>>();
   private readonly exitParticipant: ExitParticipant | undefined;
   private ended = false;
+  private readonly progressThrottle = new ProgressThrottle();
   private readonly backgroundSync: BackgroundSync | undefined;
 
   /** @internal Use {@link init}. */
@@ -478,6 +480,51 @@ export class Run {
   logOutputs(values: Record<string, unknown>): void {
     this.assertLive("logOutputs");
     Object.assign(this.metaStore.meta.outputs, fqnKeys(values, "logOutputs"));
+    this.metaStore.persist();
+  }
+
+  /** Adds tags to the run (`reset: true` replaces them), as Polyaxon's `log_tags`: a list or a comma-separated string. */
+  logTags(tags: string | string[], opts: { reset?: boolean } = {}): void {
+    this.assertLive("logTags");
+    const add = normalizeTags(tags, "logTags");
+    const current = opts.reset ? [] : [...(this.metaStore.meta.tags ?? [])];
+    for (const t of add) if (!current.includes(t)) current.push(t);
+    this.metaStore.meta.tags = current;
+    this.metaStore.persist();
+  }
+
+  /** Renames the run (`name` in `run.plx.json`), as Polyaxon's `set_name`. */
+  setName(name: string): void {
+    this.setField("name", name, "setName");
+  }
+
+  /** Sets the run's description, as Polyaxon's `set_description`. */
+  setDescription(description: string): void {
+    this.setField("description", description, "setDescription");
+  }
+
+  /** Sets the run's readme (markdown, kept as `readme` in `run.plx.json`), as Polyaxon's `set_readme`. */
+  setReadme(readme: string): void {
+    this.setField("readme", readme, "setReadme");
+  }
+
+  private setField(field: "name" | "description" | "readme", value: string, method: string): void {
+    this.assertLive(method);
+    if (typeof value !== "string") throw new InvalidValueError(`${method}: pass a string (got ${show(value)}).`, value);
+    this.metaStore.meta[field] = value;
+    this.metaStore.persist();
+  }
+
+  /**
+   * Records the run's progress (0 to 1) as `meta_info.progress`, as Polyaxon's `log_progress`
+   * (an unchanged value, or a step under 0.025 after three updates in one second, is skipped).
+   */
+  logProgress(value: number): void {
+    this.assertLive("logProgress");
+    const v = checkProgress(value);
+    const current = typeof this.metaStore.meta.meta_info.progress === "number" ? this.metaStore.meta.meta_info.progress : 0;
+    if (current === v || this.progressThrottle.skip(current, v)) return;
+    this.metaStore.meta.meta_info.progress = v;
     this.metaStore.persist();
   }
 

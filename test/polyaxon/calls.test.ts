@@ -185,7 +185,7 @@ describe("the tracking facade has the new calls", () => {
   const tmp = useTmp();
   it("derives them from Run", async () => {
     await tracking.init({ offlineRoot: tmp(), handleExit: false });
-    for (const m of ["logSklearnRocAucCurve", "logSklearnPrCurve", "logAudio", "logVideo", "logDataframe", "logDataRef", "logFileRef", "logDirRef", "getTensorboardPath", "logTensorboardRef", "logSucceeded", "logFailed", "logStopped"]) {
+    for (const m of ["logSklearnRocAucCurve", "logSklearnPrCurve", "logAudio", "logVideo", "logDataframe", "logDataRef", "logFileRef", "logDirRef", "getTensorboardPath", "logTensorboardRef", "logSucceeded", "logFailed", "logStopped", "logTags", "setName", "setDescription", "setReadme", "logProgress"]) {
       expect(typeof (tracking as unknown as Record<string, unknown>)[m], m).toBe("function");
     }
     tracking.logSklearnRocAucCurve("roc", [0.2, 0.9], [0, 1]);

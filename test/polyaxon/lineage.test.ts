@@ -4,6 +4,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { init, loadRun, LineageNameConflictError, parseEvents, prunedVersions, readEvents, readPrunedVersions, type V1RunArtifact } from "../../src/index.js";
 import { CheckpointManager } from "../../src/core/checkpoints.js";
+import { InvalidValueError } from "../../src/core/errors.js";
+import { ProgressThrottle } from "../../src/core/meta-calls.js";
 import { useTmp } from "../helpers/tmp.js";
 import { makePng } from "../helpers/png.js";
 
@@ -232,5 +234,43 @@ describe("pruned versions are recognisable from the event file alone", () => {
     const { pruned, kept } = await readPrunedVersions(run.artifactsPath, "ckpt");
     expect([...kept]).toEqual([2]);
     expect([...pruned]).toEqual([1]);
+  });
+});
+
+describe("run fields Polyaxon's client sets offline", () => {
+  const tmp = useTmp();
+
+  it("logTags, setName, setDescription, setReadme, logProgress write run.plx.json", async () => {
+    const run = await init({ offlineRoot: tmp(), handleExit: false, tags: ["a"] });
+    run.logTags("b, c ,");
+    run.logTags(["c", "d"]);
+    run.setName("renamed");
+    run.setDescription("a longer description");
+    run.setReadme("# Notes\n\nmarkdown");
+    run.logProgress(0.5);
+    run.logProgress(0.5); // unchanged: skipped
+    run.logProgress(0.51);
+    run.logProgress(0.52);
+    run.logProgress(0.53);
+    expect(() => run.logProgress(1.5)).toThrow(/from 0 to 1/);
+    expect(() => run.logProgress("half" as never)).toThrow(InvalidValueError);
+    run.logProgress(1);
+    await run.end();
+    const meta = (await loadRun(run.artifactsPath)).meta;
+    expect(meta).toMatchObject({ name: "renamed", description: "a longer description", readme: "# Notes\n\nmarkdown", tags: ["a", "b", "c", "d"] });
+    expect(meta.meta_info.progress).toBe(1);
+    const other = await init({ offlineRoot: tmp(), handleExit: false, tags: ["x"] });
+    other.logTags(["y"], { reset: true });
+    await other.end();
+    expect((await loadRun(other.artifactsPath)).meta.tags).toEqual(["y"]);
+  });
+
+  it("logProgress skips small steps as Polyaxon's throttle does", () => {
+    const t = new ProgressThrottle();
+    const s = 1_700_000_000_000;
+    expect([t.skip(0, 0.01, s), t.skip(0.01, 0.02, s), t.skip(0.02, 0.03, s), t.skip(0.03, 0.04, s)]).toEqual([false, false, false, true]);
+    expect(t.skip(0.03, 0.5, s)).toBe(false); // a big step always goes through
+    expect(t.skip(0.5, 0.51, s + 1000)).toBe(false); // a new second
+    expect(t.skip(0.51, 0.52, s + 1000)).toBe(true);
   });
 });
