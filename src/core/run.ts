@@ -690,23 +690,24 @@ export class Run {
   async end(opts: { status?: "succeeded" | "failed" | "stopped" } & StatusOptions = {}): Promise<void> {
     if (this.ended) return;
     await this.settle();
-    this.finalize(opts.status ?? "succeeded", opts.reason ?? "OfflineOperation", opts.message);
+    // Python's `Run._end` calls `log_succeeded()`, whose reason defaults to "PolyaxonClient".
+    this.finalize(opts.status ?? "succeeded", opts.reason ?? "PolyaxonClient", opts.message);
     await this.backgroundSync?.final();
   }
 
   /** Ends the run as `succeeded` with Polyaxon's default reason `PolyaxonClient` (`log_succeeded`). A no-op on an ended run. */
   logSucceeded(opts: StatusOptions = {}): Promise<void> {
-    return this.end({ status: "succeeded", reason: "PolyaxonClient", ...opts });
+    return this.end({ status: "succeeded", ...opts });
   }
 
   /** Ends the run as `failed` (`log_failed`): pass the `message` (what went wrong) and a `reason`. */
   logFailed(opts: StatusOptions = {}): Promise<void> {
-    return this.end({ status: "failed", reason: "PolyaxonClient", ...opts });
+    return this.end({ status: "failed", ...opts });
   }
 
   /** Ends the run as `stopped` (`log_stopped`). */
   logStopped(opts: StatusOptions = {}): Promise<void> {
-    return this.end({ status: "stopped", reason: "PolyaxonClient", ...opts });
+    return this.end({ status: "stopped", ...opts });
   }
 
   /** Where the run is mirrored (`s3://bucket/prefix/<uuid>`), when `init` was given a `store`. */
