@@ -37,6 +37,7 @@ export type { AudioValue, VideoValue } from "./core/media.js";
 export type { DataframeValue } from "./core/events/values.js";
 export type { LogAudioOptions, LogVideoOptions, LogDataframeOptions } from "./core/media-events.js";
 export type { DataframeRow } from "./core/dataframe.js";
+export type { SpanKind, SpanValue } from "./core/trace.js";
 export type { DataRefOptions, PathRefOptions, TensorboardRefOptions } from "./core/refs.js";
 export { uniqueLineageNames, streamOfRecord, LineageNameConflictError } from "./core/lineage-names.js";
 export { prunedVersions, prunedStepsOfRow } from "./core/pruned-versions.js";

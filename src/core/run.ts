@@ -9,6 +9,7 @@ import { checkDataRef, contentOnlySummary, dirRefName, plainRef, tensorboardRef,
 import type { DataframeRow } from "./dataframe.js";
 import { prunedCompanionValue } from "./pruned-versions.js";
 import { checkProgress, normalizeTags, ProgressThrottle } from "./meta-calls.js";
+import { spanValue, type SpanValue } from "./trace.js";
 import { InvalidValueError, RunEndedError, RuntrailError, RunWriteError } from "./errors.js";
 import { parseMetricColumns, readEventFileSync } from "./events/reader.js";
 import { eventSummary, metricSummary } from "./events/summary.js";
@@ -431,6 +432,22 @@ export class Run {
     if (kind !== "vega" && kind !== "plotly" && kind !== "bokeh") throw new InvalidValueError(`logChart: kind must be "vega", "plotly" or "bokeh" (got ${show(kind)}).`, kind);
     if (figure === null || typeof figure !== "object" || Array.isArray(figure)) throw new InvalidValueError("logChart: figure must be a JSON object.", figure);
     this.event("chart", name, { kind, figure }, opts, "logChart");
+  }
+
+  /**
+   * Logs a trace span (an LLM call, a chain, a tool…) to `events/span/<span.name or "trace">.plx`
+   * (JSONL, double-encoded), sets `meta_info.has_traces`, and merges the span's `inputs` /
+   * `outputs` into the run's, as Polyaxon's `log_trace`.
+   */
+  logTrace(span: SpanValue, opts: EventOptions = {}): void {
+    const m = "logTrace";
+    this.assertLive(m);
+    const value = spanValue(span);
+    const name = typeof value.name === "string" && value.name !== "" ? value.name : "trace";
+    this.event("span", name, value, opts, m);
+    if (this.metaStore.flag("has_traces")) this.persistMetaInBackground();
+    if (span.inputs && Object.keys(span.inputs).length > 0) this.logInputs(span.inputs);
+    if (span.outputs && Object.keys(span.outputs).length > 0) this.logOutputs(span.outputs);
   }
 
   private event(kind: string, name: string, value: unknown, opts: EventOptions, method: string): void {

@@ -101,6 +101,36 @@ describe("Polyaxon's tracking calls write Polyaxon's bytes", () => {
     expect(read(run, "events/model/m.plx")).toBe(`step|timestamp|model\n1|${T0S}|{"framework":"onnx","path":"assets/model/m_1.bin"}`);
   });
 
+  it("logTrace: a V1EventSpan as a double-encoded JSONL row; inputs/outputs merged; has_traces", async () => {
+    const run = await init({ offlineRoot: tmp(), handleExit: false });
+    run.logTrace(
+      {
+        kind: "chain", // given out of order: written in V1EventSpan's field order
+        name: "qa chain",
+        uuid: "ceb21ee781254719b18664ad1fde57a2",
+        tags: ["a"],
+        started_at: new Date(T0),
+        status: "succeeded",
+        inputs: { "user/question": "hi" },
+        outputs: { answer: "hello" },
+        children: [{ name: "llm", kind: "llm", metadata: { tokens: 12 } }],
+      },
+      { step: 1, timestamp: T0 },
+    );
+    run.logTrace({}, { timestamp: T0 });
+    expect(() => run.logTrace({ name: "x", colour: "red" } as never)).toThrow(/unknown field "colour"/);
+    expect(() => run.logTrace({ children: [{ kind: "robot" }] } as never)).toThrow(/span.children\[0\].kind/);
+    await run.end();
+    expect(read(run, "events/span/qa-chain.plx")).toBe(
+      `\n{"timestamp": "${T0S}", "step": 1, "span": "{\\"uuid\\":\\"ceb21ee781254719b18664ad1fde57a2\\",\\"name\\":\\"qa chain\\",\\"tags\\":[\\"a\\"],\\"started_at\\":\\"2024-05-01T12:34:56.123000+00:00\\",\\"status\\":\\"succeeded\\",\\"inputs\\":{\\"user/question\\":\\"hi\\"},\\"outputs\\":{\\"answer\\":\\"hello\\"},\\"children\\":[{\\"name\\":\\"llm\\",\\"metadata\\":{\\"tokens\\":12},\\"kind\\":\\"llm\\"}],\\"kind\\":\\"chain\\"}"}`,
+    );
+    expect(read(run, "events/span/trace.plx")).toBe(`\n{"timestamp": "${T0S}", "step": null, "span": "{}"}`);
+    const meta = (await loadRun(run.artifactsPath)).meta;
+    expect(meta.inputs).toEqual({ user__question: "hi" });
+    expect(meta.outputs).toEqual({ answer: "hello" });
+    expect(meta.meta_info).toMatchObject({ has_traces: true, has_events: true });
+  });
+
   it("a bad timestamp is a named error and writes nothing", async () => {
     const run = await init({ offlineRoot: tmp(), handleExit: false });
     expect(() => run.logText("t", "x", { timestamp: Number.NaN })).toThrow(InvalidValueError);
@@ -185,7 +215,7 @@ describe("the tracking facade has the new calls", () => {
   const tmp = useTmp();
   it("derives them from Run", async () => {
     await tracking.init({ offlineRoot: tmp(), handleExit: false });
-    for (const m of ["logSklearnRocAucCurve", "logSklearnPrCurve", "logAudio", "logVideo", "logDataframe", "logDataRef", "logFileRef", "logDirRef", "getTensorboardPath", "logTensorboardRef", "logSucceeded", "logFailed", "logStopped", "logTags", "setName", "setDescription", "setReadme", "logProgress"]) {
+    for (const m of ["logSklearnRocAucCurve", "logSklearnPrCurve", "logAudio", "logVideo", "logDataframe", "logDataRef", "logFileRef", "logDirRef", "getTensorboardPath", "logTensorboardRef", "logSucceeded", "logFailed", "logStopped", "logTags", "setName", "setDescription", "setReadme", "logProgress", "logTrace"]) {
       expect(typeof (tracking as unknown as Record<string, unknown>)[m], m).toBe("function");
     }
     tracking.logSklearnRocAucCurve("roc", [0.2, 0.9], [0, 1]);
