@@ -12,8 +12,11 @@ for (let step = 0; step < 50; step++) {
 
 const yTrue = [0, 0, 1, 1, 0, 1, 1, 0, 1, 0];
 const yScore = [0.1, 0.4, 0.35, 0.8, 0.2, 0.9, 0.7, 0.3, 0.6, 0.5];
-const auc = run.logRocAucCurve("roc", yTrue, yScore, { step: 49 });
-run.logPrCurve("pr", yTrue, yScore, { step: 49 });
+// Computed as scikit-learn does, arguments in Polyaxon's order (predictions, then targets).
+const [auc = Number.NaN] = run.logSklearnRocAucCurve("roc", yScore, yTrue, { step: 49 });
+run.logSklearnPrCurve("pr", yScore, yTrue, { step: 49 });
+// A curve computed elsewhere is logged as it is.
+run.logRocAucCurve("roc_reference", [0, 0.2, 1], [0, 0.8, 1], 0.8, { step: 49 });
 run.logConfusionMatrix("confusion", ["neg", "pos"], ["neg", "pos"], [[4, 1], [1, 4]], { step: 49 });
 run.logText("notes", `AUC ${auc.toFixed(3)}`);
 

@@ -31,3 +31,15 @@ export type {
 } from "./core/assets.js";
 export { toFqnName } from "./core/names.js";
 export * from "./core/errors.js";
+// Polyaxon fidelity (issue #14): curve math, media/table events, references, lineage names, pruned versions.
+export type { EventOptions, SklearnCurveOptions, StatusOptions } from "./core/run.js";
+export type { AudioValue, VideoValue } from "./core/media.js";
+export type { DataframeValue } from "./core/events/values.js";
+export type { LogAudioOptions, LogVideoOptions, LogDataframeOptions } from "./core/media-events.js";
+export type { DataframeRow } from "./core/dataframe.js";
+export type { SpanKind, SpanValue } from "./core/trace.js";
+export type { DataRefOptions, PathRefOptions, TensorboardRefOptions } from "./core/refs.js";
+export { uniqueLineageNames, streamOfRecord, LineageNameConflictError } from "./core/lineage-names.js";
+export { prunedVersions, prunedStepsOfRow } from "./core/pruned-versions.js";
+export { readPrunedVersions } from "./core/pruned-reader.js";
+export type { VersionRow } from "./core/pruned-versions.js";

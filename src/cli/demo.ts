@@ -110,8 +110,8 @@ export async function runDemo(argv: string[]): Promise<number> {
     versions?: number[];
   };
   const evalStep = bestInfo.best?.step ?? epochs - 1;
-  const auc = run.logRocAucCurve("test_roc", labels, scores, { step: evalStep });
-  run.logPrCurve("test_pr", labels, scores, { step: evalStep });
+  const [auc = Number.NaN] = run.logSklearnRocAucCurve("test_roc", scores, labels, { step: evalStep });
+  run.logSklearnPrCurve("test_pr", scores, labels, { step: evalStep });
   const cm = [
     [0, 0],
     [0, 0],

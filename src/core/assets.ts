@@ -14,7 +14,7 @@ import type { EventWriter } from "./events/writer.js";
 import { csvValue } from "./events/values.js";
 import { compactJson, pyTimestamp } from "./events/pyformat.js";
 import type { VersionedStreams } from "./versioned.js";
-import { checkStep, show } from "./validate.js";
+import { checkStep, checkTimestamp, show } from "./validate.js";
 
 /** What the asset logger needs from its run. */
 export interface AssetContext {
@@ -61,6 +61,8 @@ export interface LogArtifactOptions {
   summary?: Record<string, unknown>;
   /** Keep the source where it is (copy instead of move) for the non-versioned case. Default false. */
   copy?: boolean;
+  /** Time of the version's event row (with `step`): a Date or epoch ms. Default: now. */
+  timestamp?: Date | number;
 }
 /** Options of `logModel`. `relPath` defaults to `"model"` (so `outputs/model/<basename>`). */
 export interface LogModelOptions {
@@ -72,6 +74,8 @@ export interface LogModelOptions {
   versioned?: boolean;
   relPath?: string;
   copy?: boolean;
+  /** Time of the version's event row (with `step`): a Date or epoch ms. Default: now. */
+  timestamp?: Date | number;
 }
 /** Options of `saveModel`: `write(dir)` gets an existing, empty folder inside the run. */
 export interface SaveModelOptions {
@@ -94,6 +98,8 @@ export interface LogImageOptions {
   step?: number;
   /** Extension when `pathOrBytes` is bytes (or a path without one). Default `png`. */
   ext?: string;
+  /** Time of the event row: a Date or epoch ms. Default: now. */
+  timestamp?: Date | number;
 }
 
 const URL_RE = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//;
@@ -226,7 +232,8 @@ export class AssetLogger {
       }
       this.assertOutsideRun(src, "logArtifact");
       const ext = statSync(src).isDirectory() ? "" : pathExtension(src);
-      const res = await this.commitVersion(kind, name, step, ext, (dest) => copyPath(src, dest, "logArtifact"), (rel) => ({ kind, path: rel }));
+      const ms = opts.timestamp === undefined ? undefined : checkTimestamp(opts.timestamp, "logArtifact");
+      const res = await this.commitVersion(kind, name, step, ext, (dest) => copyPath(src, dest, "logArtifact"), (rel) => ({ kind, path: rel }), undefined, undefined, ms);
       this.ctx.meta.flag("has_events") && this.ctx.meta.persist();
       return res;
     }
@@ -252,6 +259,7 @@ export class AssetLogger {
         (rel) => modelEvent(framework, rel, summary),
         framework ?? undefined,
         summary,
+        opts.timestamp === undefined ? undefined : checkTimestamp(opts.timestamp, "logModel"),
       );
     } else {
       res = await this.intoOutputs("model", src, name, opts.relPath ?? "model", summary, framework, !!opts.copy, "logModel");
@@ -308,10 +316,29 @@ export class AssetLogger {
     } else {
       throw new InvalidValueError("logImage: pass a file path or the encoded image bytes (Uint8Array).", pathOrBytes);
     }
-    if (typeof ext !== "string" || !/^[a-z0-9]+(\.[a-z0-9]+)*$/i.test(ext)) throw new InvalidValueError(`logImage: bad extension ${show(ext)}.`, ext);
-    const res = await this.commitAsset("image", name, step, ext.toLowerCase(), produce);
-    const stream = this.ctx.writer.stream("image", name);
-    this.ctx.writer.appendNow(stream, `\n${step ?? ""}|${pyTimestamp(Date.now())}|${csvValue("image", { path: res.relPath })}`);
+    return this.logEventAsset("image", name, step, ext, produce, (rel) => ({ path: rel }), opts.timestamp, "logImage");
+  }
+
+  /**
+   * A file behind an event row (image, audio, video, dataframe): committed at
+   * `assets/<kind>/<name>[_<step>].<ext>`, then one row in `events/<kind>/<name>.plx` whose value
+   * `value(relPath)` builds; sets `meta_info.has_events`.
+   */
+  async logEventAsset(
+    kind: string,
+    name: string,
+    step: number | undefined,
+    ext: string,
+    produce: (dest: string) => Promise<void>,
+    value: (relPath: string) => unknown,
+    timestamp: Date | number | undefined,
+    method: string,
+  ): Promise<LoggedAsset> {
+    if (typeof ext !== "string" || !/^[a-z0-9]+(\.[a-z0-9]+)*$/i.test(ext)) throw new InvalidValueError(`${method}: bad extension ${show(ext)}.`, ext);
+    const ms = timestamp === undefined ? undefined : checkTimestamp(timestamp, method);
+    const res = await this.commitAsset(kind, name, step, ext.toLowerCase(), produce);
+    const stream = this.ctx.writer.stream(kind, name);
+    this.ctx.writer.appendNow(stream, `\n${step ?? ""}|${pyTimestamp(ms ?? Date.now())}|${csvValue(kind, value(res.relPath))}`);
     this.ctx.meta.flag("has_events") && this.ctx.meta.persist();
     return res;
   }
@@ -364,11 +391,12 @@ export class AssetLogger {
     eventValue: (relPath: string) => unknown,
     framework?: string,
     summary?: Record<string, unknown>,
+    timestamp?: number,
   ): Promise<LoggedAsset> {
     // Rows logged before a version are written before it appears: a kill never leaves a checkpoint
     // whose step's metrics are lost (a run resumed from it would never log them again).
     const res = await this.commitAsset(kind, name, step, ext, produce, () => this.ctx.writer.flushInBackground());
-    const ms = Date.now();
+    const ms = timestamp ?? Date.now();
     const stream = this.ctx.writer.stream(kind, name);
     this.ctx.writer.appendNow(stream, `\n${step}|${pyTimestamp(ms)}|${csvValue(kind, eventValue(res.relPath))}`);
     const latest = { step, path: res.relPath, ...(summary && Object.keys(summary).length > 0 && { summary }) };
@@ -422,6 +450,7 @@ export class AssetLogger {
     method: string,
     destBasename = basename(src),
   ): Promise<LoggedAsset> {
+    this.ctx.lineage.assertRefNameFree(kind, name); // before the move: a refused record leaves nothing behind
     const outputs = join(this.ctx.root, RunLayout.outputs);
     const rel = relPath ? `${relPath}/${destBasename}` : destBasename;
     const dest = resolveInside(outputs, rel, `${method} relPath`);
@@ -468,6 +497,7 @@ export class AssetLogger {
     const isUrl = URL_RE.test(path);
     const name = toFqnName(opts.name ?? baseFilename(path.replace(/[\\/]+$/, "")));
     const summary = checkSummary(opts.summary, method);
+    this.ctx.lineage.assertRefNameFree(kind, name);
     if (framework !== undefined) summary.framework = framework;
     const local = isUrl ? undefined : resolve(path);
     if (opts.hash !== undefined) {

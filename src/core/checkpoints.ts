@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { InvalidValueError } from "./errors.js";
 import { readEventFileSync } from "./events/reader.js";
 import type { ModelValue } from "./events/values.js";
+import { prunedStepsOfRow } from "./pruned-versions.js";
 import { toFqnName } from "./names.js";
 import { eventPath, resolveInside } from "./paths.js";
 import { bestVersion, checkRetentionOptions, isImprovement, resolveMode, selectRetained, type RetentionOptions } from "./retention.js";
@@ -140,6 +141,7 @@ export class CheckpointManager {
       }),
       versions: kept.map((v) => v.step),
     });
+    const deleted: number[] = [];
     for (const v of pruned) {
       try {
         // A rename makes the version vanish at once; a kill during the recursive delete then only
@@ -147,11 +149,13 @@ export class CheckpointManager {
         const trash = this.run._stagingPath();
         renameSync(resolveInside(this.run.artifactsPath, v.relPath, "checkpoint path"), trash);
         this.versions.splice(this.versions.indexOf(v), 1);
+        deleted.push(v.step);
         rmSync(trash, { recursive: true, force: true });
       } catch (err) {
         process.emitWarning(`runtrail could not remove checkpoint ${v.path}: ${(err as Error).message}`, { code: "RUNTRAIL_WRITE_FAILED" });
       }
     }
+    this.run._markPruned("model", this.name, deleted);
   }
 
   private loadExisting(): void {
@@ -160,7 +164,7 @@ export class CheckpointManager {
     const rows = readEventFileSync(file, "model").rows;
     for (const row of rows) {
       const value = row.value as ModelValue;
-      if (row.step === null || !value?.path) continue;
+      if (row.step === null || !value?.path || prunedStepsOfRow(value)) continue; // a pruned-versions companion row is no version
       const metrics = ((value.spec?.metrics ?? {}) as Record<string, number>) || {};
       const monitored = this.policy.monitor ? metrics[this.policy.monitor] : undefined;
       if (isImprovement(monitored, this.bestSoFar, this.mode)) this.bestSoFar = monitored;

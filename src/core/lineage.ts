@@ -4,6 +4,7 @@ import { readRegularTextSync } from "./fs-safe.js";
 import { writeFileAtomicSync } from "./fsutil.js";
 import { compactJson } from "./events/pyformat.js";
 import { runLockPath, withRunLock } from "./run-lock.js";
+import { isStreamRecord, LineageNameConflictError, streamOfRecord, uniqueLineageNames } from "./lineage-names.js";
 
 /** Polyaxon's `V1RunArtifact` (fields in declaration order, which is also the JSON key order). */
 export interface V1RunArtifact {
@@ -28,10 +29,11 @@ function ordered(rec: V1RunArtifact): V1RunArtifact {
 
 /**
  * `lineages.plx.json`: a compact JSON array of `V1RunArtifact`. A record is keyed by whether
- * it describes an event stream (`events/…`, `resources/…`) or a reference, its kind and its
- * name: logging the same again updates it, while the same name under another kind, or a
- * reference named like an event stream, is a separate record (Polyaxon's offline cache would
- * silently replace it). The file is rewritten atomically on every change.
+ * it describes an event stream (`events/…`, `resources/…`; then by the kind and name of its
+ * file) or a reference (its kind and name): logging the same again updates it. Names are unique
+ * in the file, as Polyaxon needs (see {@link uniqueLineageNames}): a stream that shares its name
+ * with another record is written with a suffix, a reference that would share its name with a
+ * reference of another kind is refused. The file is rewritten atomically on every change.
  *
  * Several processes may share a run: each write happens under the run's lock and merges by
  * key — the records this process changed since its last write replace theirs, every other
@@ -66,8 +68,16 @@ export class LineageStore {
     return this.records.size;
   }
 
-  /** Adds or replaces the record with the same (kind, name) and persists. */
+  /** @throws LineageNameConflictError when a reference of another kind already has this name. */
+  assertRefNameFree(kind: string, name: string): void {
+    for (const rec of this.records.values()) {
+      if (rec.name === name && rec.kind !== kind && !isStreamRecord(rec)) throw new LineageNameConflictError(name, kind, rec.kind ?? "");
+    }
+  }
+
+  /** Adds or replaces the record with the same (kind, name) and persists. @throws LineageNameConflictError (see {@link assertRefNameFree}) */
   upsert(rec: V1RunArtifact, persist = true): void {
+    if (!isStreamRecord(rec) && rec.kind !== undefined && rec.name !== undefined) this.assertRefNameFree(rec.kind, rec.name);
     const k = keyOf(rec);
     this.records.set(k, ordered(rec));
     this.dirty.add(k);
@@ -122,7 +132,7 @@ export class LineageStore {
       change();
       if (this.records.size === 0) return; // Polyaxon only writes a non-empty lineage file.
       try {
-        writeFileAtomicSync(this.file, compactJson(this.list()));
+        writeFileAtomicSync(this.file, compactJson(uniqueLineageNames(this.list())));
       } catch (err) {
         throw new RunWriteError(`could not write ${this.file}: ${(err as Error).message}`, this.file, err);
       }
@@ -156,6 +166,7 @@ function key(stream: boolean, kind: string | undefined, name: string | undefined
 }
 
 function keyOf(rec: V1RunArtifact): string {
-  const stream = typeof rec.path === "string" && /^(events|resources)\/[^/]+\/[^/]+\.plx$/.test(rec.path);
-  return key(stream, rec.kind, rec.name);
+  const stream = streamOfRecord(rec);
+  // A stream's written name may carry a suffix; its file names it.
+  return stream ? key(true, rec.kind, stream.name) : key(false, rec.kind, rec.name);
 }

@@ -3,6 +3,7 @@ import { join, resolve } from "node:path";
 import { ArtifactNotFoundError, CorruptRunError, NotRegularFileError } from "./errors.js";
 import { fileTypeOf, readRegularTextSync } from "./fs-safe.js";
 import type { V1RunArtifact } from "./lineage.js";
+import { uniqueLineageNames } from "./lineage-names.js";
 import { RunLayout } from "./paths.js";
 import type { RunMeta, RunStatus } from "./run-meta.js";
 import type { S3StoreOptions } from "./store/s3-location.js";
@@ -14,7 +15,7 @@ export interface LoadedRun {
   path: string;
   /** `run.plx.json`. */
   meta: RunMeta;
-  /** `lineages.plx.json` (empty when the file does not exist yet). */
+  /** `lineages.plx.json` (empty when the file does not exist yet), names made unique as when it is written (older runs too). */
   lineage: V1RunArtifact[];
   /** Every `events/<kind>/<name>.plx` file. */
   streams: Array<{ kind: string; name: string }>;
@@ -42,7 +43,7 @@ export async function loadRun(runPath: string, opts: { s3?: S3StoreOptions } = {
   if (!existsSync(metaFile)) throw new ArtifactNotFoundError(`${path} is not a run folder (no ${RunLayout.runMeta}).`, path);
   const meta = parseJson<RunMeta>(metaFile);
   const lineageFile = join(path, RunLayout.lineages);
-  const lineage = existsSync(lineageFile) ? parseJson<V1RunArtifact[]>(lineageFile) : [];
+  const lineage = existsSync(lineageFile) ? uniqueLineageNames(parseJson<V1RunArtifact[]>(lineageFile)) : [];
   const streams: Array<{ kind: string; name: string }> = [];
   const eventsDir = join(path, RunLayout.events);
   if (existsSync(eventsDir)) {

@@ -24,6 +24,8 @@ export interface RunMeta {
   uuid: string;
   name?: string;
   description?: string;
+  /** Markdown set by `setReadme`. */
+  readme?: string;
   tags?: string[];
   project?: string;
   kind: "job";

@@ -2,7 +2,14 @@ import { randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { AssetLogger, removeAbandoned, type ArtifactRefOptions, type LoggedAsset, type LogArtifactOptions, type LogImageOptions, type LogModelOptions, type ModelRefOptions, type SaveModelOptions } from "./assets.js";
-import { rocCurve, prCurve, histogram as npHistogram } from "./curves.js";
+import { histogram as npHistogram } from "./curves.js";
+import { sklearnCurves, sklearnPrCurve, sklearnRocCurve, type ClassCurve } from "./sklearn-curves.js";
+import { logAudioEvent, logDataframeEvent, logVideoEvent, type LogAudioOptions, type LogDataframeOptions, type LogVideoOptions } from "./media-events.js";
+import { checkDataRef, contentOnlySummary, dirRefName, plainRef, tensorboardRef, type DataRefOptions, type PathRefOptions, type TensorboardRefOptions } from "./refs.js";
+import type { DataframeRow } from "./dataframe.js";
+import { prunedCompanionValue } from "./pruned-versions.js";
+import { checkProgress, normalizeTags, ProgressThrottle } from "./meta-calls.js";
+import { spanValue, type SpanValue } from "./trace.js";
 import { InvalidValueError, RunEndedError, RuntrailError, RunWriteError } from "./errors.js";
 import { readRegularTextSync } from "./fs-safe.js";
 import { checkFolderPath, checkInitOptions } from "./init-options.js";
@@ -62,6 +69,26 @@ export interface StepOptions {
   timestamp?: Date | number;
 }
 
+/** Per-call options of event logging: the row's step and time (a Date or epoch ms, default now). */
+export interface EventOptions {
+  step?: number;
+  timestamp?: Date | number;
+}
+
+/** Options of `logSklearnRocAucCurve` / `logSklearnPrCurve`. */
+export interface SklearnCurveOptions extends EventOptions {
+  /** `yPreds` holds one row of class scores per sample; one curve `<name>_<i>` per class (one-vs-rest). Default false. */
+  isMultiClass?: boolean;
+}
+
+/** Options of `logSucceeded` / `logFailed` / `logStopped`: the status condition's `message` and `reason`. */
+export interface StatusOptions {
+  /** Default: Polyaxon's message for the status ("Operation has succeeded", …). */
+  message?: string;
+  /** Default `"PolyaxonClient"`, as Polyaxon's client. */
+  reason?: string;
+}
+
 /** Options of `getArtifactsPath` / `getOutputsPath`. */
 export interface PathOptions {
   /** Create `relPath` itself as a folder (otherwise only its parent). */
@@ -95,6 +122,7 @@ export class Run {
   private readonly inflight = new Set<Promise<unknown>>();
   private readonly exitParticipant: ExitParticipant | undefined;
   private ended = false;
+  private readonly progressThrottle = new ProgressThrottle();
   private readonly backgroundSync: BackgroundSync | undefined;
 
   /** @internal Use {@link init}. */
@@ -255,7 +283,9 @@ export class Run {
     this.assertLive("logMetric");
     const s = this.writer.stream("metric", toFqnName(name));
     this.metricStreams.set(name, s);
-    if (this.metaStore.flag("has_metrics")) this.persistMetaInBackground();
+    // As Polyaxon's `_log_has_metrics`: a metric is an event too.
+    const changed = [this.metaStore.flag("has_metrics"), this.metaStore.flag("has_events")];
+    if (changed.includes(true)) this.persistMetaInBackground();
     return s;
   }
 
@@ -269,22 +299,68 @@ export class Run {
   // ---------------------------------------------------------------- other events
 
   /** Logs a custom curve (`kind: "custom"`) to `events/curve/<name>.plx`. */
-  logCurve(name: string, x: ArrayLike<number>, y: ArrayLike<number>, opts: { annotation?: string | number; step?: number } = {}): void {
-    this.curve("custom", name, x, y, opts.annotation, opts.step, "logCurve");
+  logCurve(name: string, x: ArrayLike<number>, y: ArrayLike<number>, opts: EventOptions & { annotation?: string | number } = {}): void {
+    this.curve("custom", name, x, y, opts.annotation, opts, "logCurve");
   }
 
-  /** Computes the ROC curve of binary labels and scores and logs it with its AUC as the annotation. Returns the AUC. */
-  logRocAucCurve(name: string, yTrue: ArrayLike<number>, yScore: ArrayLike<number>, opts: { step?: number } = {}): number {
-    const { fpr, tpr, auc } = rocCurve(yTrue, yScore);
-    this.curve("roc", name, fpr, tpr, auc, opts.step, "logRocAucCurve");
-    return auc;
+  /**
+   * Logs a computed ROC curve (`kind: "roc"`, x = fpr, y = tpr, the AUC as annotation), as
+   * Polyaxon's `log_roc_auc_curve(name, fpr, tpr, auc)`. To compute it from scores, see {@link logSklearnRocAucCurve}.
+   */
+  logRocAucCurve(name: string, fpr: ArrayLike<number>, tpr: ArrayLike<number>, auc?: number, opts: EventOptions = {}): void {
+    this.curve("roc", name, fpr, tpr, auc, opts, "logRocAucCurve");
   }
 
-  /** Computes the precision–recall curve (x = precision, y = recall, as Polyaxon) with the average precision as annotation. */
-  logPrCurve(name: string, yTrue: ArrayLike<number>, yScore: ArrayLike<number>, opts: { step?: number } = {}): number {
-    const { precision, recall, averagePrecision } = prCurve(yTrue, yScore);
-    this.curve("pr", name, precision, recall, averagePrecision, opts.step, "logPrCurve");
-    return averagePrecision;
+  /**
+   * Logs a computed precision–recall curve (`kind: "pr"`, x = precision, y = recall, the average
+   * precision as annotation), as Polyaxon's `log_pr_curve`. To compute it from scores, see {@link logSklearnPrCurve}.
+   */
+  logPrCurve(name: string, precision: ArrayLike<number>, recall: ArrayLike<number>, averagePrecision?: number, opts: EventOptions = {}): void {
+    this.curve("pr", name, precision, recall, averagePrecision, opts, "logPrCurve");
+  }
+
+  /**
+   * Computes and logs ROC curves exactly as scikit-learn does (`roc_curve` with
+   * `drop_intermediate=True`, then `auc`), as Polyaxon's `log_sklearn_roc_auc_curve(name, y_preds, y_targets)`.
+   * Binary: `yPreds` are scores, `yTargets` 0/1 (or -1/1). With `isMultiClass`, `yPreds` holds one
+   * row of class scores per sample and one curve `<name>_<i>` is logged per sorted distinct target (one-vs-rest).
+   * @returns the AUC of each logged curve, in class order (one value for a binary curve).
+   */
+  logSklearnRocAucCurve(name: string, yPreds: ArrayLike<number> | ArrayLike<number>[], yTargets: ArrayLike<number> | string[], opts: SklearnCurveOptions = {}): number[] {
+    const m = "logSklearnRocAucCurve";
+    const curves = sklearnCurves(yPreds, yTargets, !!opts.isMultiClass, m, sklearnRocCurve);
+    return this.sklearnEvents(name, curves, opts, m, (r) => ["roc", r.fpr, r.tpr, r.auc]);
+  }
+
+  /**
+   * Computes and logs precision–recall curves exactly as scikit-learn does
+   * (`precision_recall_curve`, `average_precision_score`), as Polyaxon's `log_sklearn_pr_curve`;
+   * arguments as {@link logSklearnRocAucCurve}.
+   * @returns the average precision of each logged curve, in class order.
+   */
+  logSklearnPrCurve(name: string, yPreds: ArrayLike<number> | ArrayLike<number>[], yTargets: ArrayLike<number> | string[], opts: SklearnCurveOptions = {}): number[] {
+    const m = "logSklearnPrCurve";
+    const curves = sklearnCurves(yPreds, yTargets, !!opts.isMultiClass, m, sklearnPrCurve);
+    return this.sklearnEvents(name, curves, opts, m, (r) => ["pr", r.precision, r.recall, r.averagePrecision]);
+  }
+
+  private sklearnEvents<R>(
+    name: string,
+    curves: ClassCurve<R>[],
+    opts: SklearnCurveOptions,
+    method: string,
+    point: (r: R) => [CurveValue["kind"], number[], number[], number],
+  ): number[] {
+    const base = toFqnName(name);
+    const names = curves.map((c) => (opts.isMultiClass ? `${base}_${c.index}` : base));
+    if (opts.step !== undefined) checkStep(opts.step, method);
+    if (opts.timestamp !== undefined) checkTimestamp(opts.timestamp, method);
+    return curves.map((c, i) => {
+      const [kind, x, y, score] = point(c.result);
+      // sklearn's score is always written (`str(auc)`), even when it is 0.
+      this.curve(kind, names[i]!, x, y, pyFloatRepr(score), opts, method);
+      return score;
+    });
   }
 
   private curve(
@@ -293,7 +369,7 @@ export class Run {
     xIn: ArrayLike<number>,
     yIn: ArrayLike<number>,
     annotation: string | number | undefined,
-    step: number | undefined,
+    opts: EventOptions,
     method: string,
   ): void {
     const x = checkNumbers(xIn, "x", method);
@@ -306,11 +382,11 @@ export class Run {
     if (annotation !== undefined && annotation !== "" && annotation !== 0) {
       value.annotation = typeof annotation === "number" ? pyFloatRepr(annotation) : String(annotation);
     }
-    this.event("curve", name, value, step, method);
+    this.event("curve", name, value, opts, method);
   }
 
   /** Logs a confusion matrix: labels `x` and `y` and a square matrix `z` (`z.length === x.length`). */
-  logConfusionMatrix(name: string, x: Array<string | number>, y: Array<string | number>, z: number[][], opts: { step?: number } = {}): void {
+  logConfusionMatrix(name: string, x: Array<string | number>, y: Array<string | number>, z: number[][], opts: EventOptions = {}): void {
     const m = "logConfusionMatrix";
     if (!Array.isArray(x) || !Array.isArray(y) || !Array.isArray(z)) throw new InvalidValueError(`${m}: x, y and z must be arrays.`, { x, y, z });
     if (x.length !== y.length || z.length !== x.length) {
@@ -320,7 +396,7 @@ export class Run {
       checkNumbers(row, `z[${i}]`, m);
       if (row.length !== z.length) throw new InvalidValueError(`${m}: z must be square; row ${i} has ${row.length} values, expected ${z.length}.`, row);
     });
-    this.event("confusion", name, { x, y, z }, opts.step, m);
+    this.event("confusion", name, { x, y, z }, opts, m);
   }
 
   /**
@@ -330,7 +406,7 @@ export class Run {
   logHistogram(
     name: string,
     data: ArrayLike<number> | { values: ArrayLike<number>; counts: ArrayLike<number> },
-    opts: { bins?: number; step?: number } = {},
+    opts: EventOptions & { bins?: number } = {},
   ): void {
     const m = "logHistogram";
     let values: number[];
@@ -347,34 +423,51 @@ export class Run {
       values = h.counts;
       counts = h.edges;
     }
-    this.event("histogram", name, { values, counts }, opts.step, m);
+    this.event("histogram", name, { values, counts }, opts, m);
   }
 
   /** Logs text (JSONL `events/text/<name>.plx`). */
-  logText(name: string, text: string, opts: { step?: number } = {}): void {
+  logText(name: string, text: string, opts: EventOptions = {}): void {
     if (typeof text !== "string") throw new InvalidValueError(`logText: text must be a string (got ${typeof text}).`, text);
-    this.event("text", name, text, opts.step, "logText");
+    this.event("text", name, text, opts, "logText");
   }
 
   /** Logs an HTML snippet (JSONL `events/html/<name>.plx`). */
-  logHtml(name: string, html: string, opts: { step?: number } = {}): void {
+  logHtml(name: string, html: string, opts: EventOptions = {}): void {
     if (typeof html !== "string") throw new InvalidValueError(`logHtml: html must be a string (got ${typeof html}).`, html);
-    this.event("html", name, html, opts.step, "logHtml");
+    this.event("html", name, html, opts, "logHtml");
   }
 
   /** Logs a chart figure (vega-lite spec by default; plotly or bokeh JSON with `kind`). */
-  logChart(name: string, figure: Record<string, unknown>, opts: { kind?: ChartValue["kind"]; step?: number } = {}): void {
+  logChart(name: string, figure: Record<string, unknown>, opts: EventOptions & { kind?: ChartValue["kind"] } = {}): void {
     const kind = opts.kind ?? "vega";
     if (kind !== "vega" && kind !== "plotly" && kind !== "bokeh") throw new InvalidValueError(`logChart: kind must be "vega", "plotly" or "bokeh" (got ${show(kind)}).`, kind);
     if (figure === null || typeof figure !== "object" || Array.isArray(figure)) throw new InvalidValueError("logChart: figure must be a JSON object.", figure);
-    this.event("chart", name, { kind, figure }, opts.step, "logChart");
+    this.event("chart", name, { kind, figure }, opts, "logChart");
   }
 
-  private event(kind: string, name: string, value: unknown, step: number | undefined, method: string): void {
+  /**
+   * Logs a trace span (an LLM call, a chain, a tool…) to `events/span/<span.name or "trace">.plx`
+   * (JSONL, double-encoded), sets `meta_info.has_traces`, and merges the span's `inputs` /
+   * `outputs` into the run's, as Polyaxon's `log_trace`.
+   */
+  logTrace(span: SpanValue, opts: EventOptions = {}): void {
+    const m = "logTrace";
+    this.assertLive(m);
+    const value = spanValue(span);
+    const name = typeof value.name === "string" && value.name !== "" ? value.name : "trace";
+    this.event("span", name, value, opts, m);
+    if (this.metaStore.flag("has_traces")) this.persistMetaInBackground();
+    if (span.inputs && Object.keys(span.inputs).length > 0) this.logInputs(span.inputs);
+    if (span.outputs && Object.keys(span.outputs).length > 0) this.logOutputs(span.outputs);
+  }
+
+  private event(kind: string, name: string, value: unknown, opts: EventOptions, method: string): void {
     this.assertLive(method);
     const n = toFqnName(name);
+    const step = opts.step;
     if (step !== undefined) checkStep(step, method);
-    const ts = pyTimestamp(Date.now());
+    const ts = pyTimestamp(opts.timestamp === undefined ? Date.now() : checkTimestamp(opts.timestamp, method));
     const s = this.writer.stream(kind, n);
     let formatted: string;
     try {
@@ -402,17 +495,65 @@ export class Run {
 
   // ---------------------------------------------------------------- inputs / outputs
 
-  /** Merges parameters into the run's `inputs` (hyper-parameters, data versions…). */
+  /** Merges parameters into the run's `inputs` (hyper-parameters, data versions…). Keys pass through `to_fqn_name`, as Polyaxon's client does. */
   logInputs(values: Record<string, unknown>): void {
     this.assertLive("logInputs");
-    assignOwn(this.metaStore.meta.inputs, checkRecord(values, "logInputs"));
+    assignOwn(this.metaStore.meta.inputs, fqnKeys(checkRecord(values, "logInputs")));
     this.metaStore.persist();
   }
 
-  /** Merges values into the run's `outputs` (final scores…). Last metric values are added at `end()`. */
+  /**
+   * Merges values into the run's `outputs` (final scores…). Keys pass through `to_fqn_name`, so
+   * `val/acc` is stored as `val__acc`, the key the last value of metric `val/acc` gets at `end()`.
+   */
   logOutputs(values: Record<string, unknown>): void {
     this.assertLive("logOutputs");
-    assignOwn(this.metaStore.meta.outputs, checkRecord(values, "logOutputs"));
+    assignOwn(this.metaStore.meta.outputs, fqnKeys(checkRecord(values, "logOutputs")));
+    this.metaStore.persist();
+  }
+
+  /** Adds tags to the run (`reset: true` replaces them), as Polyaxon's `log_tags`: a list or a comma-separated string. */
+  logTags(tags: string | string[], opts: { reset?: boolean } = {}): void {
+    this.assertLive("logTags");
+    const add = normalizeTags(tags, "logTags");
+    const current = opts.reset ? [] : [...(this.metaStore.meta.tags ?? [])];
+    for (const t of add) if (!current.includes(t)) current.push(t);
+    this.metaStore.meta.tags = current;
+    this.metaStore.persist();
+  }
+
+  /** Renames the run (`name` in `run.plx.json`), as Polyaxon's `set_name`. */
+  setName(name: string): void {
+    this.setField("name", name, "setName");
+  }
+
+  /** Sets the run's description, as Polyaxon's `set_description`. */
+  setDescription(description: string): void {
+    this.setField("description", description, "setDescription");
+  }
+
+  /** Sets the run's readme (markdown, kept as `readme` in `run.plx.json`), as Polyaxon's `set_readme`. */
+  setReadme(readme: string): void {
+    this.setField("readme", readme, "setReadme");
+  }
+
+  private setField(field: "name" | "description" | "readme", value: string, method: string): void {
+    this.assertLive(method);
+    if (typeof value !== "string") throw new InvalidValueError(`${method}: pass a string (got ${show(value)}).`, value);
+    this.metaStore.meta[field] = value;
+    this.metaStore.persist();
+  }
+
+  /**
+   * Records the run's progress (0 to 1) as `meta_info.progress`, as Polyaxon's `log_progress`
+   * (an unchanged value, or a step under 0.025 after three updates in one second, is skipped).
+   */
+  logProgress(value: number): void {
+    this.assertLive("logProgress");
+    const v = checkProgress(value);
+    const current = typeof this.metaStore.meta.meta_info.progress === "number" ? this.metaStore.meta.meta_info.progress : 0;
+    if (current === v || this.progressThrottle.skip(current, v)) return;
+    this.metaStore.meta.meta_info.progress = v;
     this.metaStore.persist();
   }
 
@@ -461,9 +602,94 @@ export class Run {
     return this.track(asWriteError(this.assets.logImage(name, pathOrBytes, opts), "logImage"));
   }
 
+  /**
+   * Logs audio to `assets/audio/<name>[_<step>].<ext>` with an `audio` event row: a file path,
+   * encoded bytes, or mono samples in [-1, 1] (written as a 16-bit WAV, as Polyaxon's `log_audio`).
+   * `sample_rate`, `num_channels` and `length_frames` come from the WAV header when there is one.
+   */
+  logAudio(data: string | Uint8Array | Float32Array | Float64Array | number[], opts: LogAudioOptions = {}): Promise<LoggedAsset> {
+    this.assertLive("logAudio");
+    return this.track(asWriteError(logAudioEvent(this.assets, data, opts), "logAudio"));
+  }
+
+  /** Logs a video file or its encoded bytes to `assets/video/<name>[_<step>].<ext>` with a `video` row (size read from a GIF/MP4 header). */
+  logVideo(data: string | Uint8Array, opts: LogVideoOptions = {}): Promise<LoggedAsset> {
+    this.assertLive("logVideo");
+    return this.track(asWriteError(logVideoEvent(this.assets, data, opts), "logVideo"));
+  }
+
+  /**
+   * Logs a table to `assets/dataframe/<name>[_<step>].<csv|html>` with a `dataframe` row: rows of
+   * objects (written as pandas' `DataFrame(rows).to_csv()` would) or the path of a CSV/HTML file.
+   */
+  logDataframe(name: string, rowsOrPath: readonly DataframeRow[] | string, opts: LogDataframeOptions = {}): Promise<LoggedAsset> {
+    this.assertLive("logDataframe");
+    return this.track(asWriteError(logDataframeEvent(this.assets, name, rowsOrPath, opts), "logDataframe"));
+  }
+
+  /**
+   * A data set reference (kind `data`, `is_input` true by default), by content only (its
+   * `hash_value` is recorded), by path (hashed when local), or both, as Polyaxon's `log_data_ref`.
+   */
+  logDataRef(opts: DataRefOptions): Promise<V1RunArtifact> {
+    this.assertLive("logDataRef");
+    const log = async (): Promise<V1RunArtifact> => {
+      checkDataRef(opts);
+      const isInput = opts.isInput ?? true;
+      if (opts.path === undefined) {
+        return plainRef(this.artifactsPath, this.lineage, { name: opts.name, kind: "data", summary: contentOnlySummary(opts), isInput });
+      }
+      const { hash, ...summary } = contentOnlySummary(opts);
+      return this.assets.logArtifactRef({ path: opts.path, kind: "data", name: opts.name, summary, isInput, ...(typeof hash === "string" && { hash }) });
+    };
+    return this.track(asWriteError(log(), "logDataRef"));
+  }
+
+  /** A file reference (kind `file`); the default name is the base name up to its first dot, as Polyaxon's `log_file_ref`. */
+  logFileRef(opts: PathRefOptions): Promise<V1RunArtifact> {
+    return this.logArtifactRef({ ...opts, kind: "file" });
+  }
+
+  /** A folder reference (kind `dir`); the default name is the folder's whole base name (`my.data` → `my-data`), as Polyaxon's `log_dir_ref`. */
+  logDirRef(opts: PathRefOptions): Promise<V1RunArtifact> {
+    return this.logArtifactRef({ ...opts, kind: "dir", name: opts.name ?? dirRefName(opts?.path ?? "") });
+  }
+
+  /**
+   * `<run>/outputs/<relPath>` (default `outputs/tensorboard`; its parent is created) for a
+   * TensorBoard log folder, recorded once as a `tensorboard` reference, as Polyaxon's `get_tensorboard_path`.
+   */
+  getTensorboardPath(relPath = "tensorboard"): string {
+    this.assertLive("getTensorboardPath");
+    const path = this.getOutputsPath(relPath);
+    this.logTensorboardRef(path);
+    return path;
+  }
+
+  /**
+   * Records a TensorBoard log folder (kind `tensorboard`, no hash) and sets
+   * `meta_info.has_tensorboard`, once per run, as Polyaxon's `log_tensorboard_ref`. Default path:
+   * `outputs/tensorboard`. Returns undefined when the run already has one.
+   */
+  logTensorboardRef(path?: string, opts: TensorboardRefOptions = {}): V1RunArtifact | undefined {
+    this.assertLive("logTensorboardRef");
+    return tensorboardRef(this.artifactsPath, this.lineage, this.metaStore, path ?? join(this.artifactsPath, RunLayout.outputs, "tensorboard"), opts);
+  }
+
   /** @internal Versioned-stream bookkeeping shared by the checkpoint policies of the adapters. */
   get _versions(): VersionedStreams {
     return this.versionStreams;
+  }
+
+  /**
+   * @internal Appends the companion row that marks `steps` of a versioned stream as deleted
+   * (see pruned-versions.ts); written at once, after the files are gone.
+   */
+  _markPruned(kind: string, name: string, steps: readonly number[]): void {
+    const st = this.versionStreams.get(kind, name);
+    if (steps.length === 0 || !st.latest) return;
+    const value = prunedCompanionValue(st.latest, st.framework, steps);
+    this.writer.appendNow(this.writer.stream(kind, name), `\n${st.latest.step}|${pyTimestamp(Date.now())}|${csvValue(kind, value)}`);
   }
 
   /** @internal A staging folder inside the run (same file system as its assets). */
@@ -490,11 +716,27 @@ export class Run {
    * last metric values into `outputs`, and records the final status (default `succeeded`).
    * Calling it again is a no-op.
    */
-  async end(opts: { status?: "succeeded" | "failed" | "stopped" } = {}): Promise<void> {
+  async end(opts: { status?: "succeeded" | "failed" | "stopped" } & StatusOptions = {}): Promise<void> {
     if (this.ended) return;
     await this.settle();
-    this.finalize(opts.status ?? "succeeded", "OfflineOperation");
+    // Python's `Run._end` calls `log_succeeded()`, whose reason defaults to "PolyaxonClient".
+    this.finalize(opts.status ?? "succeeded", opts.reason ?? "PolyaxonClient", opts.message);
     await this.backgroundSync?.final();
+  }
+
+  /** Ends the run as `succeeded` with Polyaxon's default reason `PolyaxonClient` (`log_succeeded`). A no-op on an ended run. */
+  logSucceeded(opts: StatusOptions = {}): Promise<void> {
+    return this.end({ status: "succeeded", ...opts });
+  }
+
+  /** Ends the run as `failed` (`log_failed`): pass the `message` (what went wrong) and a `reason`. */
+  logFailed(opts: StatusOptions = {}): Promise<void> {
+    return this.end({ status: "failed", ...opts });
+  }
+
+  /** Ends the run as `stopped` (`log_stopped`). */
+  logStopped(opts: StatusOptions = {}): Promise<void> {
+    return this.end({ status: "stopped", ...opts });
   }
 
   /** Where the run is mirrored (`s3://bucket/prefix/<uuid>`), when `init` was given a `store`. */
@@ -516,12 +758,12 @@ export class Run {
     }
   }
 
-  private finalize(status: "succeeded" | "failed" | "stopped", reason: string): void {
+  private finalize(status: "succeeded" | "failed" | "stopped", reason: string, message?: string): void {
     // A failure (disk full, read-only folder) leaves the run live with its rows still buffered,
     // so end() can be called again once the disk is fixed (and the exit hook tries once more).
     this.writer.flushSync();
     this.summarizeEvents();
-    this.metaStore.setStatus(status, reason);
+    this.metaStore.setStatus(status, reason, message);
     this.ended = true;
     if (this.exitParticipant) unregisterExitParticipant(this.exitParticipant);
     this.writer.close();
@@ -586,6 +828,12 @@ export class Run {
   private async settle(): Promise<void> {
     while (this.inflight.size) await Promise.allSettled([...this.inflight]);
   }
+}
+
+/** The keys of `values` through `to_fqn_name`, all checked before any is used. */
+/** The same values under Polyaxon's `to_fqn_name` keys (own properties, `__proto__` included). */
+function fqnKeys(values: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(values).map(([k, v]) => [toFqnName(k), v]));
 }
 
 /** A file-system failure (disk full, read-only folder…) of a file method becomes a RunWriteError; other errors pass through. */

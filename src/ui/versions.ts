@@ -1,6 +1,7 @@
 import type { V1RunArtifact } from "../core/lineage.js";
 import { pathSize } from "../core/fsutil.js";
 import { readRegularText } from "../core/fs-safe.js";
+import { prunedStepsOfRow } from "../core/pruned-versions.js";
 import { parseEvents, type EventRow } from "../core/events/reader.js";
 import type { ImageValue, ModelValue } from "../core/events/values.js";
 import type { RootJail } from "./paths.js";
@@ -71,7 +72,8 @@ function num(v: unknown): number | null {
 /** Reads one stream through the jail (the checked real path is the one read). */
 async function readStream(jail: RootJail, runDir: string, kind: string, name: string): Promise<EventRow[]> {
   const file = jail.eventFile(runDir, kind, name);
-  return parseEvents(kind, await readRegularText(file, "reading a stream"), `${kind}/${name}.plx`).rows;
+  const rows = parseEvents(kind, await readRegularText(file, "reading a stream"), `${kind}/${name}.plx`).rows;
+  return rows.filter((r) => !prunedStepsOfRow(r.value)); // a pruned-versions companion row is no version
 }
 
 /** The lineage record of a stream: matched by its event path, else by kind and name. */

@@ -59,7 +59,8 @@ describe("CheckpointHook on a resumed run", () => {
     expect((await loadVersions(path, "clf")).get(20)).toEqual(ref.params[20]);
     const rec = await modelRecord(path, "clf");
     expect(rec).toMatchObject({ framework: "custom", versions: [20], latest: { step: 20, path: "assets/model/clf_20" }, best: { step: 20, monitor: "val_loss" } });
-    expect(rec?.step).toEqual({ count: 10, min: 2, max: 20 });
+    // Polyaxon's count is of rows: 10 versions and 8 companion rows marking pruned ones (docs/polyaxon.md).
+    expect(rec?.step).toEqual({ count: 18, min: 2, max: 20 });
     expect((await readEvents(path, "model", "clf")).map((r) => r.step)).toEqual([2, 4, 6, 8, 10, 12, 14, 16, 18, 20]);
     expect((await readEvents(path, "metric", "val_loss")).map((r) => r.step)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
   });

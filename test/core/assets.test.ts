@@ -185,8 +185,12 @@ describe("references", () => {
     await run.logModel({ path: f, step: 1, framework: "onnx" });
     await run.logModel({ path: f, framework: "onnx" });
     await run.end();
-    const models = (await loadRun(run.artifactsPath)).lineage.filter((r) => r.name === "m");
-    expect(models.map((r) => r.path).sort()).toEqual(["events/model/m.plx", "outputs/model/m.bin"]);
+    // Names are unique (Polyaxon keys lineage by name): the stream yields to the reference.
+    const models = (await loadRun(run.artifactsPath)).lineage.filter((r) => r.kind === "model");
+    expect(models.map((r) => [r.name, r.path]).sort()).toEqual([
+      ["m", "outputs/model/m.bin"],
+      ["m-model", "events/model/m.plx"],
+    ]);
   });
 
   it("missing files and unknown kinds are named errors", async () => {

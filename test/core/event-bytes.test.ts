@@ -98,8 +98,8 @@ describe("round trips through readEvents", () => {
     const run = await init({ offlineRoot: tmp(), handleExit: false });
     run.logMetrics({ loss: 0.5, "val/acc": 0.75 }, { step: 2 });
     run.logMetric("loss", Number.NEGATIVE_INFINITY, { step: 3 });
-    const auc = run.logRocAucCurve("roc", [0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8], { step: 1 });
-    run.logPrCurve("pr", [0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]);
+    const [auc] = run.logSklearnRocAucCurve("roc", [0.1, 0.4, 0.35, 0.8], [0, 0, 1, 1], { step: 1 });
+    run.logSklearnPrCurve("pr", [0.1, 0.4, 0.35, 0.8], [0, 0, 1, 1]);
     run.logHistogram("w", [1, 2, 2, 3, 3, 3], { bins: 3 });
     run.logText("t", "line1\nline2 — ✓");
     run.logChart("c", { data: { values: [{ x: 1 }] } }, { kind: "vega" });

@@ -107,10 +107,10 @@ export async function makeTrainingRun(offlineRoot: string, spec: TrainingRunSpec
         const yTrue = [0, 0, 1, 1, 0, 1, 0, 1, 1, 0];
         const noise = step === epochs ? 0.6 : 0.9;
         const yScore = yTrue.map((t, i) => Math.min(1, Math.max(0, t * (1 - noise) + noise * ((i * 37) % 10) / 10)));
-        run.logRocAucCurve("roc", yTrue, yScore, { step });
+        run.logSklearnRocAucCurve("roc", yScore, yTrue, { step });
         run.logConfusionMatrix("confusion", ["cat", "dog", "bird"], ["cat", "dog", "bird"], step === epochs ? [[9, 1, 0], [1, 8, 1], [0, 2, 8]] : [[6, 3, 1], [3, 5, 2], [2, 3, 5]], { step });
         if (step === epochs) {
-          run.logPrCurve("pr", yTrue, yScore, { step });
+          run.logSklearnPrCurve("pr", yScore, yTrue, { step });
           run.logCurve("calibration", [0, 0.25, 0.5, 0.75, 1], [0, 0.2, 0.55, 0.7, 0.95], { step, annotation: "ece 0.04" });
         }
       }

@@ -216,7 +216,7 @@ describe("fuzzed input to every public logging method", () => {
       }),
     ));
 
-  it("logRocAucCurve / logPrCurve", () =>
+  it("logSklearnRocAucCurve / logSklearnPrCurve", () =>
     property(
       "roc/pr",
       fc.asyncProperty(
@@ -226,14 +226,14 @@ describe("fuzzed input to every public logging method", () => {
         fc.boolean(),
         step,
         async (n, yTrue, yScore, roc, s) => {
-          const method = roc ? "logRocAucCurve" : "logPrCurve";
-          await attempt(method, () => run[method](n, yTrue as number[], yScore, { step: s }), async (score) => {
+          const method = roc ? "logSklearnRocAucCurve" : "logSklearnPrCurve";
+          await attempt(method, () => run[method](n, yScore, yTrue as number[], { step: s }), async ([score]) => {
             const row = await lastRow("curve", n);
             const v = row.value as { kind: string; x: number[]; y: number[]; annotation?: string };
             expect(v.kind).toBe(roc ? "roc" : "pr");
             expect(v.x.length).toBe(v.y.length);
             expect([...v.x, ...v.y].every(Number.isFinite)).toBe(true);
-            expect(v.annotation).toBe(score !== 0 ? pyFloatRepr(score) : undefined);
+            expect(v.annotation).toBe(pyFloatRepr(score!)); // sklearn's score is written even when 0
           });
         },
       ),

@@ -40,15 +40,15 @@ describe("issue #17", () => {
     ]);
   });
 
-  it("defect 2: a cut last row longer than any read window (a 3 MB ROC curve cut at 90 %) is removed", async () => {
+  it("defect 2: a cut last row longer than any read window (a curve of 200k points, several MB, cut at 90 %) is removed", async () => {
     const dir = join(tmp(), "run");
     const run = await init({ artifactsPath: dir, handleExit: false, flushIntervalMs: 0 });
     const n = 200_000;
     const yTrue = Array.from({ length: n }, (_, i) => (i * 7919) % 3 === 0 ? 1 : 0);
     const yScore = Array.from({ length: n }, (_, i) => ((i * 104729) % 100_003) / 100_003);
     run.logMetric("loss", 1, { step: 0 });
-    run.logRocAucCurve("roc", yTrue.slice(0, 100), yScore.slice(0, 100), { step: 0 });
-    run.logRocAucCurve("roc", yTrue, yScore, { step: 1 });
+    run.logCurve("roc", yScore.slice(0, 100), yTrue.slice(0, 100), { step: 0 });
+    run.logCurve("roc", yScore, yTrue, { step: 1 });
     await run.end();
     const file = streamPath(dir, "curve", "roc");
     const bytes = readFileSync(file);
@@ -57,7 +57,7 @@ describe("issue #17", () => {
     writeFileSync(file, bytes.subarray(0, lastNl + Math.floor((bytes.length - lastNl) * 0.9)));
 
     const resumed = await init({ artifactsPath: dir, handleExit: false, flushIntervalMs: 0 });
-    resumed.logRocAucCurve("roc", yTrue.slice(0, 100), yScore.slice(0, 100), { step: 2 });
+    resumed.logCurve("roc", yScore.slice(0, 100), yTrue.slice(0, 100), { step: 2 });
     await resumed.end();
     expect((await readEvents(dir, "curve", "roc")).map((r) => r.step)).toEqual([0, 2]);
   });

@@ -99,7 +99,7 @@ export async function findCheckpoint(runOrPath: RunOrPath, opts: FindCheckpointO
   if (want === "latest") return all[all.length - 1]!;
   let step = want;
   if (want === "best") {
-    const rec = (await loadRun(runPath)).lineage.find((r) => r.kind === "model" && r.name === name && r.path === `events/model/${name}.plx`);
+    const rec = (await loadRun(runPath)).lineage.find((r) => r.kind === "model" && r.path === `events/model/${name}.plx`);
     const best = (rec?.summary?.best as { step?: number } | undefined)?.step;
     if (best === undefined) {
       throw new ArtifactNotFoundError(`no best checkpoint of "${name}" is recorded: its checkpoints were saved without \`monitor\`. Ask for "latest" or a step (${steps.join(", ")}).`, name);

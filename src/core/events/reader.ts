@@ -7,6 +7,7 @@ import { localRunPath } from "../load-run.js";
 import { parsePyTimestamp } from "./pyformat.js";
 import { parseCsvValue, parseJsonlValue, parsePyFloat, parseStep, type EventRow } from "./rows.js";
 import type { EventValue } from "./values.js";
+import { prunedStepsOfRow } from "../pruned-versions.js";
 
 export type { EventRow } from "./rows.js";
 
@@ -112,14 +113,17 @@ async function readEventText(runPath: string, kind: string, name: string): Promi
 /**
  * Reads every event of one stream (`events/<kind>/<name>.plx`) with its step, time and typed
  * value. The name goes through the same sanitising as when it was logged. `runPath` may be a run
- * in object storage, `s3://bucket/prefix/<uuid>` (read through a local cache).
+ * in object storage, `s3://bucket/prefix/<uuid>` (read through a local cache). Of a `model`
+ * stream only the version rows are returned: the companion rows that mark pruned versions are
+ * read by `readPrunedVersions` (`parseEvents` returns every row, as Polyaxon's readers see them).
  *
  * @example
  * const loss = await readEvents(run.artifactsPath, "metric", "loss"); // [{ step: 0, timestamp, value: 0.69 }, …]
  */
 export async function readEvents<K extends string>(runPath: string, kind: K, name: string): Promise<EventRow<EventValue<K>>[]> {
   const { path, text } = await readEventText(runPath, kind, name);
-  return parseEvents<EventValue<K>>(kind, text, path).rows;
+  const rows = parseEvents<EventValue<K>>(kind, text, path).rows;
+  return kind === "model" ? rows.filter((r) => !prunedStepsOfRow(r.value)) : rows;
 }
 
 /** Synchronous `parseEvents` of a file path (used when a run ends inside an exit hook). */

@@ -1,4 +1,5 @@
-import { compactJson, csvSafeJson, jsonFloatList, pyFloatRepr, pyJsonString } from "./pyformat.js";
+import type { AudioValue, VideoValue } from "../media.js";
+import { compactJson, csvSafeJson, jsonFloat, jsonFloatList, pyFloatRepr, pyJsonString } from "./pyformat.js";
 
 /** `V1EventCurve`: a ROC, PR or custom curve. */
 export interface CurveValue {
@@ -42,6 +43,12 @@ export interface ChartValue {
   figure: Record<string, unknown>;
 }
 
+/** `V1EventDataframe`: a table file behind the row (`content_type` `csv` or `html`). */
+export interface DataframeValue {
+  path: string;
+  content_type?: string;
+}
+
 /** What `readEvents` returns as `value`, by kind. */
 export interface EventValueByKind {
   metric: number;
@@ -53,6 +60,9 @@ export interface EventValueByKind {
   text: string;
   html: string;
   chart: ChartValue;
+  audio: AudioValue;
+  video: VideoValue;
+  dataframe: DataframeValue;
 }
 export type EventValue<K extends string> = K extends keyof EventValueByKind ? EventValueByKind[K] : unknown;
 
@@ -70,6 +80,13 @@ export function csvValue(kind: string, value: unknown): string {
     case "histogram": {
       const h = value as HistogramValue;
       return `{"values":${jsonFloatList(h.values)},"counts":${jsonFloatList(h.counts)}}`;
+    }
+    case "audio": {
+      // `sample_rate` is a float field in V1EventAudio (44100 → 44100.0).
+      const { sample_rate: rate, ...rest } = value as AudioValue;
+      const tail = compactJson(rest);
+      if (rate === undefined) return csvSafeJson(tail);
+      return csvSafeJson(`{"sample_rate":${jsonFloat(rate)}${tail === "{}" ? "}" : `,${tail.slice(1)}`}`);
     }
     default:
       return csvSafeJson(compactJson(value));
