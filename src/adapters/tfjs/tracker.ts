@@ -5,7 +5,7 @@ import { toFqnName } from "../../core/names.js";
 import { eventPath } from "../../core/paths.js";
 import type { Run } from "../../core/run.js";
 import { TfjsMismatchError } from "./errors.js";
-import { lastStep } from "./last-step.js";
+import { lastStepSync } from "../../core/read/tail.js";
 import { fileIOHandler } from "./file-io.js";
 import { encodeOptimizerState, OptimizerStateUnsupported, snapshotModel, type OptimizerState } from "./optimizer-state.js";
 import type { ResolvedOptions } from "./options.js";
@@ -207,9 +207,9 @@ export class TfjsTracker {
       this.nonFatal("the run could not write its buffered events", err);
     }
     const root = this.run.artifactsPath;
-    let last = lastStep(eventPath(root, "metric", toFqnName(this.batchName("loss"))));
+    let last = lastStepSync(eventPath(root, "metric", toFqnName(this.batchName("loss"))), "metric");
     if (this.saveEveryBatches > 0 && this.checkpoints) {
-      const ckpt = lastStep(eventPath(root, "model", this.checkpoints.name));
+      const ckpt = lastStepSync(eventPath(root, "model", this.checkpoints.name), "model");
       if (ckpt !== undefined && (last === undefined || ckpt > last)) last = ckpt;
     }
     return last ?? 0;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { specMetrics } from "../../src/ui/versions.js";
+import { specMetrics } from "../../src/core/read/versions.js";
 
 describe("specMetrics", () => {
   it("reads the checkpoint hook's nested metrics", () => {
