@@ -4,7 +4,7 @@ import { ArtifactNotFoundError, CorruptRunError } from "./errors.js";
 import type { V1RunArtifact } from "./lineage.js";
 import { RunLayout } from "./paths.js";
 import type { RunMeta, RunStatus } from "./run-meta.js";
-import type { S3StoreOptions } from "./store/s3-location.js";
+import type { S3StoreOptions } from "../store/s3-location.js";
 
 /** A run folder read back by {@link loadRun}. */
 export interface LoadedRun {
@@ -25,7 +25,7 @@ export interface LoadedRun {
  */
 export async function localRunPath(runPath: string, s3?: S3StoreOptions): Promise<string> {
   if (!runPath.startsWith("s3://")) return resolve(runPath);
-  const { materializeS3Run } = await import("./store/s3-reader.js");
+  const { materializeS3Run } = await import("../store/s3-reader.js");
   return materializeS3Run(runPath, s3);
 }
 

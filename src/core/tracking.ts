@@ -1,5 +1,6 @@
 import { NoActiveRunError } from "./errors.js";
 import { Run, type InitOptions } from "./run.js";
+import { loadStoreLayer } from "./store-layer.js";
 
 // Kept on globalThis so the ESM and CJS builds (and every adapter bundle) share one default run.
 const DEFAULT_RUN = Symbol.for("runtrail.defaultRun");
@@ -31,7 +32,7 @@ export function resolveRun(run: Run | undefined, caller: string): Run {
  * await run.end();
  */
 export async function init(opts: InitOptions = {}): Promise<Run> {
-  const run = new Run(opts);
+  const run = new Run(opts, opts?.store === undefined ? undefined : await loadStoreLayer());
   setDefaultRun(run);
   return run;
 }

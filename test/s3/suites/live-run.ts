@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { init, loadRun, readEvents } from "../../../src/index.js";
-import type { S3Store } from "../../../src/core/store/index.js";
+import type { S3Store } from "../../../src/store/index.js";
 import { listKeys, type S3TestEnv, useBucket } from "../../helpers/s3-env.js";
 
 /** `init({ store })`: a live run mirrored in the background, then read back through `s3://`. */
