@@ -28,10 +28,11 @@ export interface CheckpointRecord {
   framework?: string;
 }
 
-/** Something with a run folder: a live or ended `Run`. */
+/** Where a run is: a live or ended `Run`, a run folder, or a stored run `s3://bucket/prefix/<uuid>` (read through its local cache; endpoint and keys from the environment). */
 export type RunOrPath = string | { readonly artifactsPath: string };
 
 function runPathOf(runOrPath: RunOrPath): string {
+  if (typeof runOrPath === "string" && runOrPath.startsWith("s3://")) return runOrPath; // read through its local cache
   if (typeof runOrPath === "string" && runOrPath.length > 0) return resolve(runOrPath);
   if (runOrPath && typeof runOrPath === "object" && typeof runOrPath.artifactsPath === "string") return runOrPath.artifactsPath;
   throw new InvalidValueError("pass a Run (live or ended) or the path of a run folder.", runOrPath);
@@ -65,7 +66,7 @@ async function checkpointStream(runPath: string, name: string): Promise<{ view: 
     .map((v) => ({
       name,
       step: v.step,
-      path: join(runPath, v.path),
+      path: join(view.runPath, v.path),
       ...(typeof v.spec.epoch === "number" && { epoch: v.spec.epoch }),
       metrics: { ...v.metrics },
       ...(v.framework !== null && { framework: v.framework }),

@@ -3,8 +3,10 @@ import * as fsp from "node:fs/promises";
 import { isAbsolute, join } from "node:path";
 import { ArtifactNotFoundError, CorruptRunError } from "../errors.js";
 import { parseEvents, type EventRow } from "../events/reader.js";
+import { localRunPath } from "../load-run.js";
 import { pathSize } from "../fsutil.js";
 import type { V1RunArtifact } from "../lineage.js";
+import type { S3StoreOptions } from "../../store/s3-location.js";
 import { assertRealpathInside, eventPath, isPathInside, RunLayout } from "../paths.js";
 import { metricDirection, type Direction } from "./direction.js";
 
@@ -44,6 +46,8 @@ export interface RecordedBest {
 
 /** A versioned stream read back: every version, which are on disk, the best and the latest. */
 export interface VersionedStreamView {
+  /** The local run folder read (for an `s3://` run, its local cache). */
+  runPath: string;
   kind: string;
   name: string;
   framework: string | null;
@@ -158,7 +162,7 @@ export function versionsFromRows(runPath: string, kind: string, name: string, ro
           ...(value !== null && { value }),
         };
   const framework = typeof summary.framework === "string" ? summary.framework : (versions.at(-1)?.framework ?? null);
-  return { kind, name, framework, versions, best, latestStep, lineage: rec };
+  return { runPath, kind, name, framework, versions, best, latestStep, lineage: rec };
 }
 
 /** Options of {@link readVersions}. */
@@ -167,6 +171,8 @@ export interface ReadVersionsOptions {
   lineage?: readonly V1RunArtifact[];
   /** Also sum the bytes of each version on disk (a folder's files). Default false. */
   sizes?: boolean;
+  /** Endpoint and credentials for an `s3://` run (default: the standard AWS chain and env). */
+  s3?: S3StoreOptions;
 }
 
 /**
@@ -195,7 +201,8 @@ function notFound(runPath: string, kind: string, name: string, err: unknown): ne
 }
 
 /**
- * One versioned stream of a local run folder — its versions (step, framework, metrics, whether
+ * One versioned stream of a run folder (or of a run in object storage, `s3://bucket/prefix/<uuid>`,
+ * read through its local cache as `loadRun` does) — its versions (step, framework, metrics, whether
  * still on disk), the best one the lineage records, and the newest one on disk — read from the
  * event rows and the lineage, so it works on a live run, an ended run or a copied folder.
  *
@@ -205,7 +212,8 @@ function notFound(runPath: string, kind: string, name: string, err: unknown): ne
  * const view = await readVersions("./plx/runs/<uuid>", "model", "clf");
  * view.versions.filter((v) => v.exists).map((v) => v.step); // [3, 7, 9]
  */
-export async function readVersions(runPath: string, kind: string, name: string, opts: ReadVersionsOptions = {}): Promise<VersionedStreamView> {
+export async function readVersions(runOrUri: string, kind: string, name: string, opts: ReadVersionsOptions = {}): Promise<VersionedStreamView> {
+  const runPath = await localRunPath(runOrUri, opts.s3);
   const file = streamFile(runPath, kind, name);
   let text: string;
   try {
@@ -223,7 +231,7 @@ export async function readVersions(runPath: string, kind: string, name: string, 
 }
 
 /** {@link readVersions} synchronously, without sizes (for constructors such as `CheckpointManager`). */
-export function readVersionsSync(runPath: string, kind: string, name: string, opts: Omit<ReadVersionsOptions, "sizes"> = {}): VersionedStreamView {
+export function readVersionsSync(runPath: string, kind: string, name: string, opts: Pick<ReadVersionsOptions, "lineage"> = {}): VersionedStreamView {
   const file = streamFile(runPath, kind, name);
   let text: string;
   try {
