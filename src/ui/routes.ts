@@ -31,8 +31,9 @@ const IMAGE_TYPES: Record<string, string> = {
 const SERVED_TOPS = ["assets"] as const;
 
 /** A stream's versions as the page gets them: run-relative paths only, never where the server keeps them. */
-function withoutAbsolutePaths(view: VersionedStreamView): Omit<VersionedStreamView, "versions"> & { versions: Array<Omit<StreamVersion, "absPath">> } {
-  return { ...view, versions: view.versions.map(({ absPath: _abs, ...v }) => v) };
+function withoutAbsolutePaths(view: VersionedStreamView): Omit<VersionedStreamView, "versions" | "runPath"> & { versions: Array<Omit<StreamVersion, "absPath">> } {
+  const { runPath: _run, ...rest } = view;
+  return { ...rest, versions: view.versions.map(({ absPath: _abs, ...v }) => v) };
 }
 
 function json(status: number, value: unknown): Reply {

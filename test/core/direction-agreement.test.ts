@@ -79,7 +79,9 @@ describe("one direction for a metric everywhere", () => {
       const res = await app.handle("GET", `/api/runs/${run.uuid}/metrics/${m}`);
       expect(res.status).toBe(200);
       expect(JSON.parse(res.body.toString("utf8")), `dashboard: ${m}`).toMatchObject({ direction: expected, best: { step: bestStep, value: SERIES[m]![bestStep] } });
-      const models = JSON.parse((await app.handle("GET", `/api/runs/${run.uuid}/models/by-${m}`)).body.toString("utf8")) as Array<{ best: { step: number; mode: string } }>;
+      const modelsBody = (await app.handle("GET", `/api/runs/${run.uuid}/models/by-${m}`)).body.toString("utf8");
+      expect(modelsBody, "the page gets run-relative paths only").not.toContain(base);
+      const models = JSON.parse(modelsBody) as Array<{ best: { step: number; mode: string } }>;
       expect(models[0]!.best, `dashboard model by-${m}`).toMatchObject({ step: bestStep, mode: expected });
     }
   });
