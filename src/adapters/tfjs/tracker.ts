@@ -1,6 +1,7 @@
-import { writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { CheckpointManager, type CheckpointInfo } from "../../core/checkpoints.js";
 import { RunEndedError, RunWriteError } from "../../core/errors.js";
+import { writeFileAtomicSync } from "../../core/fsutil.js";
 import { toFqnName } from "../../core/names.js";
 import { eventPath } from "../../core/paths.js";
 import type { Run } from "../../core/run.js";
@@ -195,7 +196,10 @@ export class TfjsTracker {
     const lines: string[] = [];
     model.summary(undefined, undefined, (...args: unknown[]) => lines.push(args.join(" ")));
     const path = this.run.getOutputsPath("model_summary.txt");
-    await writeFile(path, lines.join("\n") + "\n", "utf8");
+    const text = lines.join("\n") + "\n";
+    // A resumed run rewrites it: atomically and only when it changed, so a kill mid-write never
+    // leaves a file whose lineage hash no longer matches.
+    if ((await readFile(path, "utf8").catch(() => undefined)) !== text) writeFileAtomicSync(path, text);
     await this.run.logArtifactRef({ path, name: "model_summary" });
   }
 
