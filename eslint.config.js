@@ -28,8 +28,18 @@ export default tseslint.config(
           patterns: [
             { group: FRAMEWORKS, allowTypeImports: true, message: "The core loads frameworks and SDKs lazily (requirePeer/importPeer); import their types only." },
             { group: ["**/adapters/**", "**/cli/**", "**/ui/**"], message: "The core depends on no adapter, CLI or UI module." },
+            { group: ["**/store/**"], allowTypeImports: true, message: "The core loads the S3 store layer lazily (await import, see core/store-layer.ts); import its types only." },
           ],
         },
+      ],
+    },
+  },
+  {
+    files: ["src/store/**/*.ts"],
+    rules: {
+      "@typescript-eslint/no-restricted-imports": [
+        "error",
+        { patterns: [{ group: ["@aws-sdk/*"], allowTypeImports: true, message: "The store loads the AWS SDK lazily (importPeer); import its types only." }] },
       ],
     },
   },

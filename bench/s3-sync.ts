@@ -12,8 +12,8 @@ import { createReadStream, existsSync, readFileSync } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createS3Store, S3EndpointUnreachableError, syncRun, type S3Store } from "../src/core/store/index.js";
-import { listRunFiles } from "../src/core/store/run-files.js";
+import { createS3Store, S3EndpointUnreachableError, syncRun, type S3Store } from "../src/store/index.js";
+import { listRunFiles } from "../src/store/run-files.js";
 import { machineLine, median, type BenchResult } from "./machine.js";
 
 const MiB = 1024 * 1024;

@@ -7,5 +7,5 @@
  * import { syncRun } from "runtrail/s3";
  * await syncRun("./plx/runs/<uuid>", "s3://bucket/prefix", { endpoint: "http://127.0.0.1:7480", forcePathStyle: true });
  */
-export * from "./core/store/index.js";
-export { BackgroundSync } from "./core/store/background-sync.js";
+export * from "./store/index.js";
+export { BackgroundSync } from "./store/background-sync.js";

@@ -17,7 +17,7 @@ and last metrics.
 
 /** Brings the metadata of every run under `s3://bucket/prefix` into the local cache. */
 async function cacheStoredRuns(uri: string): Promise<{ runsRoot: string; only: Set<string> }> {
-  const { listS3Runs, materializeS3Run, createS3Store } = await import("../core/store/index.js");
+  const { listS3Runs, materializeS3Run, createS3Store } = await import("../store/index.js");
   const store = await createS3Store();
   try {
     const stored = await listS3Runs(uri, { store });

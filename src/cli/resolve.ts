@@ -29,7 +29,7 @@ export function isRunFolder(p: string): boolean {
  */
 export async function resolveRun(arg: string, root: string): Promise<ResolvedRun> {
   if (arg.startsWith("s3://")) {
-    const { materializeS3Run } = await import("../core/store/s3-reader.js");
+    const { materializeS3Run } = await import("../store/s3-reader.js");
     const runDir = await materializeS3Run(arg);
     return { runDir, id: basename(runDir), runsRoot: dirname(runDir) };
   }

@@ -2,7 +2,9 @@ import { readRegularText } from "../core/fs-safe.js";
 import { parseMetricColumns } from "../core/events/reader.js";
 import { RootJail } from "../ui/paths.js";
 import { runDetail } from "../ui/runs.js";
-import { modelStream, type ModelStream } from "../ui/versions.js";
+import { metricDirection, recordedDirections, type Direction } from "../core/read/direction.js";
+import { metricFacts, type MetricFacts } from "../core/read/metric-facts.js";
+import { readVersions, type VersionedStreamView } from "../core/read/versions.js";
 import { UsageError, defaultRoot, parseCommand } from "./args.js";
 import { fmtBytes, fmtDuration, fmtNum, fmtTime, keyValues, table } from "./format.js";
 import { resolveRun } from "./resolve.js";
@@ -16,41 +18,10 @@ its framework, step, size and metrics (best and latest marked), and the lineage 
   --root <folder>  where to look for <run> (default: $POLYAXON_OFFLINE_ROOT or ./plx)
   --json           print everything as JSON`;
 
-/** Metrics whose name says lower is better; every other metric is best when highest. */
-const LOWER_IS_BETTER = /loss|err|mse|mae|rmse|perplex|ppl|nll|cost|dist/i;
-
-/** Last and best value of one metric stream. */
-export interface MetricFacts {
-  name: string;
-  points: number;
-  last: number | null;
-  lastStep: number | null;
-  best: number | null;
-  bestStep: number | null;
-  mode: "min" | "max";
-}
-
-/** Reads a metric stream's columns and finds its last and best (min for loss-like names, else max) values. */
-export async function metricFacts(jail: RootJail, runDir: string, name: string): Promise<MetricFacts> {
+/** Reads a metric stream's columns and finds its last and best values, best in the direction the one rule gives. */
+async function readMetricFacts(jail: RootJail, runDir: string, name: string, mode: Direction): Promise<MetricFacts> {
   const cols = parseMetricColumns(await readRegularText(jail.eventFile(runDir, "metric", name), "reading a metric"), `${name}.plx`);
-  const mode = LOWER_IS_BETTER.test(name) ? "min" : "max";
-  let bi = -1;
-  for (let i = 0; i < cols.length; i++) {
-    const v = cols.values[i]!;
-    if (!Number.isFinite(v)) continue;
-    if (bi < 0 || (mode === "min" ? v < cols.values[bi]! : v > cols.values[bi]!)) bi = i;
-  }
-  const li = cols.length - 1;
-  const step = (i: number): number | null => (i < 0 || Number.isNaN(cols.steps[i]!) ? null : cols.steps[i]!);
-  return {
-    name,
-    points: cols.length,
-    last: li < 0 ? null : cols.values[li]!,
-    lastStep: step(li),
-    best: bi < 0 ? null : cols.values[bi]!,
-    bestStep: step(bi),
-    mode,
-  };
+  return metricFacts(name, cols, mode);
 }
 
 function specText(metrics: Record<string, unknown>): string {
@@ -73,8 +44,8 @@ function lineageSummary(summary: Record<string, unknown> | undefined): string {
   return bits.join(" ");
 }
 
-function modelSection(m: ModelStream): string {
-  const head = `MODEL ${m.name}  framework=${m.framework ?? "?"}  versions=${m.versions.length}${m.best ? `  best=step ${m.best.step}${m.best.monitor ? ` by ${m.best.monitor}` : ""}` : ""}`;
+function modelSection(m: VersionedStreamView): string {
+  const head = `MODEL ${m.name}  framework=${m.framework ?? "?"}  versions=${m.versions.length}${m.best ? `  best=step ${m.best.step}${m.best.monitor ? ` by ${m.best.monitor} (${m.best.mode})` : ""}` : ""}`;
   const rows = m.versions.map((v) => [
     v.step === null ? "–" : String(v.step),
     v.framework ?? m.framework ?? "–",
@@ -95,10 +66,20 @@ export async function runShow(argv: string[], out: (s: string) => void = console
   const jail = new RootJail(runsRoot);
   const realDir = jail.runDir(id);
   const d = await runDetail(jail, id);
-  const metrics = await Promise.all(d.streams.filter((s) => s.kind === "metric").map((s) => metricFacts(jail, realDir, s.name)));
-  const models = await Promise.all(d.streams.filter((s) => s.kind === "model").map((s) => modelStream(jail, realDir, s.name, d.lineage)));
+  const modes = recordedDirections(d.lineage);
+  const metricStreams = d.streams.filter((s) => s.kind === "metric");
+  const metrics = await Promise.all(metricStreams.map((s) => readMetricFacts(jail, realDir, s.name, metricDirection(s.name, modes.get(s.name)))));
+  const models = await Promise.all(
+    d.streams
+      .filter((s) => s.kind === "model")
+      .map((s) => {
+        jail.eventFile(realDir, "model", s.name);
+        return readVersions(realDir, "model", s.name, { lineage: d.lineage, sizes: true });
+      }),
+  );
   if (values.json) {
-    out(JSON.stringify({ ...d, path: runDir, metrics, models }, null, 2));
+    const jsonModels = models.map((m) => ({ ...m, versions: m.versions.map(({ absPath: _abs, ...v }) => v) }));
+    out(JSON.stringify({ ...d, path: runDir, metrics, models: jsonModels }, null, 2));
     return 0;
   }
   const parts: string[] = [];

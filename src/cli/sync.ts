@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 import { RuntrailError } from "../core/errors.js";
-import { S3TransferAbortedError } from "../core/store/errors.js";
-import { syncRun, type SyncProgress, type SyncReport } from "../core/store/sync.js";
+import { S3TransferAbortedError } from "../store/errors.js";
+import { syncRun, type SyncProgress, type SyncReport } from "../store/sync.js";
 
 /** Streams the command writes to (default: the process's own); injectable for tests. */
 export interface SyncCommandIO {

@@ -1,11 +1,9 @@
 import { existsSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { InvalidValueError } from "./errors.js";
-import { readEventFileSync } from "./events/reader.js";
-import type { ModelValue } from "./events/values.js";
-import { prunedStepsOfRow } from "./pruned-versions.js";
 import { toFqnName } from "./names.js";
 import { eventPath, resolveInside } from "./paths.js";
+import { readVersionsSync } from "./read/versions.js";
 import { bestVersion, checkRetentionOptions, isImprovement, resolveMode, selectRetained, type RetentionOptions } from "./retention.js";
 import type { Run } from "./run.js";
 
@@ -137,7 +135,7 @@ export class CheckpointManager {
     const best = this.policy.monitor ? bestVersion(kept, this.mode) : undefined;
     this.run._versions.select("model", this.name, {
       ...(best && {
-        best: { step: best.step, path: best.relPath, monitor: this.policy.monitor!, value: best.value!, summary: { step: best.step, metrics: best.metrics } },
+        best: { step: best.step, path: best.relPath, monitor: this.policy.monitor!, mode: this.mode, value: best.value!, summary: { step: best.step, metrics: best.metrics } },
       }),
       versions: kept.map((v) => v.step),
     });
@@ -159,20 +157,16 @@ export class CheckpointManager {
   }
 
   private loadExisting(): void {
-    const file = eventPath(this.run.artifactsPath, "model", this.name);
-    if (!existsSync(file)) return;
-    const rows = readEventFileSync(file, "model").rows;
-    for (const row of rows) {
-      const value = row.value as ModelValue;
-      if (row.step === null || !value?.path || prunedStepsOfRow(value)) continue; // a pruned-versions companion row is no version
-      const metrics = ((value.spec?.metrics ?? {}) as Record<string, number>) || {};
-      const monitored = this.policy.monitor ? metrics[this.policy.monitor] : undefined;
+    if (!existsSync(eventPath(this.run.artifactsPath, "model", this.name))) return;
+    const view = readVersionsSync(this.run.artifactsPath, "model", this.name, { lineage: this.run._lineage.list() });
+    const monitor = this.policy.monitor;
+    for (const v of view.versions) {
+      if (v.step === null || !v.path) continue;
+      const monitored = monitor ? v.metrics[monitor] : undefined;
+      // Pruned versions count for the best so far: saveBestOnly must beat them too.
       if (isImprovement(monitored, this.bestSoFar, this.mode)) this.bestSoFar = monitored;
-      const abs = join(this.run.artifactsPath, value.path);
-      const idx = this.versions.findIndex((v) => v.step === row.step);
-      if (idx >= 0) this.versions.splice(idx, 1);
-      if (!existsSync(abs)) continue;
-      this.versions.push({ step: row.step, path: abs, relPath: value.path, metrics, ...(monitored !== undefined && { value: monitored }) });
+      if (!v.exists) continue;
+      this.versions.push({ step: v.step, path: join(this.run.artifactsPath, v.path), relPath: v.path, metrics: v.metrics, ...(monitored !== undefined && { value: monitored }) });
     }
     this.versions.sort((a, b) => a.step - b.step);
   }

@@ -6,7 +6,7 @@ import type { V1RunArtifact } from "./lineage.js";
 import { uniqueLineageNames } from "./lineage-names.js";
 import { RunLayout } from "./paths.js";
 import type { RunMeta, RunStatus } from "./run-meta.js";
-import type { S3StoreOptions } from "./store/s3-location.js";
+import type { S3StoreOptions } from "../store/s3-location.js";
 
 /** A run folder read back by {@link loadRun}. */
 export interface LoadedRun {
@@ -27,7 +27,7 @@ export interface LoadedRun {
  */
 export async function localRunPath(runPath: string, s3?: S3StoreOptions): Promise<string> {
   if (!runPath.startsWith("s3://")) return resolve(runPath);
-  const { materializeS3Run } = await import("./store/s3-reader.js");
+  const { materializeS3Run } = await import("../store/s3-reader.js");
   return materializeS3Run(runPath, s3);
 }
 

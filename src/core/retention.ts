@@ -1,4 +1,5 @@
 import { InvalidValueError } from "./errors.js";
+import { metricDirection } from "./read/direction.js";
 import { show } from "./validate.js";
 
 /** How a monitored value is compared: lower is better (`min`), higher is better (`max`), or inferred (`auto`). */
@@ -8,7 +9,11 @@ export type MonitorMode = "min" | "max" | "auto";
 export interface RetentionOptions {
   /** Metric that ranks versions (e.g. `"val_loss"`). Required for `keepBest` and `saveBestOnly`. */
   monitor?: string;
-  /** Default `"auto"`: as Keras, `max` when the name contains `acc` or starts with `fmeasure`, else `min`. */
+  /**
+   * Default `"auto"`: the direction the name implies (`max` for accuracy/`acc`, AUC, F1,
+   * precision, recall…, `min` for losses, errors and unknown names; see `defaultDirection`).
+   * The resolved mode is recorded in the stream's lineage (`best.mode`), so readers agree.
+   */
   mode?: MonitorMode;
   /** Save only when the monitored value beats the best so far (never just the previous one). Default false. */
   saveBestOnly?: boolean;
@@ -24,11 +29,9 @@ export interface RankedVersion {
   value?: number;
 }
 
-/** Keras' `auto` rule. */
+/** The policy's mode, `"auto"` resolved by the one direction rule (`metricDirection`). */
 export function resolveMode(monitor: string | undefined, mode: MonitorMode = "auto"): "min" | "max" {
-  if (mode === "min" || mode === "max") return mode;
-  if (monitor && (monitor.includes("acc") || monitor.startsWith("fmeasure"))) return "max";
-  return "min";
+  return metricDirection(monitor ?? "", mode);
 }
 
 /** Checks the options once, with errors that say what is allowed. */

@@ -26,8 +26,9 @@ import { resolveInside, RunLayout, RUN_UUID_RE } from "./paths.js";
 import { RunMetaStore, type RunMeta, type RunStatus } from "./run-meta.js";
 import { checkNumbers, checkRecord, checkStep, checkTimestamp, show } from "./validate.js";
 import { VersionedStreams } from "./versioned.js";
-import { BackgroundSync } from "./store/background-sync.js";
-import { parseS3Uri, type S3StoreOptions } from "./store/s3-location.js";
+import type { BackgroundSync } from "../store/background-sync.js";
+import type { S3StoreOptions } from "../store/s3-location.js";
+import type { StoreLayer } from "./store-layer.js";
 
 /** Options of {@link init}. */
 export interface InitOptions {
@@ -125,9 +126,16 @@ export class Run {
   private readonly progressThrottle = new ProgressThrottle();
   private readonly backgroundSync: BackgroundSync | undefined;
 
-  /** @internal Use {@link init}. */
-  constructor(opts: InitOptions = {}) {
+  /**
+   * @internal Use {@link init}. `storeLayer` is the S3 store's code, which `init` loads only
+   * when `store` is given (so `import "runtrail"` loads none of it).
+   */
+  constructor(opts: InitOptions = {}, storeLayer?: StoreLayer) {
     checkInitOptions(opts);
+    if (opts.store !== undefined && storeLayer === undefined) {
+      throw new InvalidValueError("the `store` option needs the store layer, which `init()` loads: create the run with `await init({ store, … })`.", opts.store);
+    }
+    storeLayer?.parseS3Uri(opts.store!); // a bad location fails before anything is written
     let uuid = opts.runUuid;
     if (uuid !== undefined && (typeof uuid !== "string" || !RUN_UUID_RE.test(uuid))) {
       throw new InvalidValueError(
@@ -185,9 +193,8 @@ export class Run {
       versions: this.versionStreams,
       track: (p) => this.track(p),
     });
-    if (opts.store !== undefined) {
-      parseS3Uri(opts.store); // a bad location fails init, not a background round
-      this.backgroundSync = new BackgroundSync(root, opts.store, opts.storeOptions ?? {}, opts.syncIntervalMs ?? 10_000);
+    if (opts.store !== undefined && storeLayer) {
+      this.backgroundSync = new storeLayer.BackgroundSync(root, opts.store, opts.storeOptions ?? {}, opts.syncIntervalMs ?? 10_000);
     }
     if (opts.handleExit !== false) {
       this.exitParticipant = {

@@ -1,5 +1,6 @@
 import { NoActiveRunError } from "./errors.js";
 import { Run, type InitOptions } from "./run.js";
+import { loadStoreLayer } from "./store-layer.js";
 
 // Kept on globalThis so the ESM and CJS builds (and every adapter bundle) share one default run.
 const DEFAULT_RUN = Symbol.for("runtrail.defaultRun");
@@ -31,7 +32,7 @@ export function resolveRun(run: Run | undefined, caller: string): Run {
  * await run.end();
  */
 export async function init(opts: InitOptions = {}): Promise<Run> {
-  const run = new Run(opts);
+  const run = new Run(opts, opts?.store === undefined ? undefined : await loadStoreLayer());
   setDefaultRun(run);
   return run;
 }
@@ -39,6 +40,58 @@ export async function init(opts: InitOptions = {}): Promise<Run> {
 type RunMethodName = {
   [K in keyof Run]: Run[K] extends (...args: any[]) => any ? (K extends `_${string}` ? never : K) : never;
 }[keyof Run];
+
+/**
+ * The public methods of `Run`, by name. TypeScript's `private` methods are on the prototype too,
+ * so the facade is built from this list, not from the prototype; the check below makes a public
+ * method missing from it a compile error.
+ */
+const PUBLIC_METHODS = [
+  "getArtifactsPath",
+  "getOutputsPath",
+  "getTensorboardPath",
+  "logMetric",
+  "logMetrics",
+  "logCurve",
+  "logRocAucCurve",
+  "logPrCurve",
+  "logSklearnRocAucCurve",
+  "logSklearnPrCurve",
+  "logConfusionMatrix",
+  "logHistogram",
+  "logText",
+  "logHtml",
+  "logChart",
+  "logTrace",
+  "logImage",
+  "logAudio",
+  "logVideo",
+  "logDataframe",
+  "logInputs",
+  "logOutputs",
+  "logTags",
+  "setName",
+  "setDescription",
+  "setReadme",
+  "logProgress",
+  "logArtifactRef",
+  "logModelRef",
+  "logDataRef",
+  "logFileRef",
+  "logDirRef",
+  "logTensorboardRef",
+  "logArtifact",
+  "logModel",
+  "saveModel",
+  "logSucceeded",
+  "logFailed",
+  "logStopped",
+  "flush",
+  "end",
+] as const satisfies readonly RunMethodName[];
+type Unlisted = Exclude<RunMethodName, (typeof PUBLIC_METHODS)[number]>;
+const everyPublicMethodListed: [Unlisted] extends [never] ? true : { missingFromPublicMethods: Unlisted } = true;
+void everyPublicMethodListed;
 
 /** Every public `Run` method, bound to the default run, plus `init`, `run`, `uuid` and `artifactsPath`. */
 export type Tracking = { [K in RunMethodName]: Run[K] } & {
@@ -51,13 +104,10 @@ export type Tracking = { [K in RunMethodName]: Run[K] } & {
 
 function buildTracking(): Tracking {
   const facade: Record<string, unknown> = { init };
-  for (const key of Object.getOwnPropertyNames(Run.prototype)) {
-    if (key === "constructor" || key.startsWith("_")) continue;
-    const desc = Object.getOwnPropertyDescriptor(Run.prototype, key);
-    if (typeof desc?.value !== "function") continue;
+  for (const key of PUBLIC_METHODS) {
     facade[key] = (...args: unknown[]) => {
       const run = resolveRun(undefined, `tracking.${key}()`);
-      return (run as unknown as Record<string, (...a: unknown[]) => unknown>)[key]!(...args);
+      return (run[key] as (...a: unknown[]) => unknown).apply(run, args);
     };
   }
   Object.defineProperty(facade, "run", { get: getDefaultRun, enumerable: true });
@@ -67,8 +117,8 @@ function buildTracking(): Tracking {
 }
 
 /**
- * The module-level API, as `from polyaxon import tracking`: derived from `Run`, so every Run
- * method is here and logs to the default run; calls before `init()` throw NoActiveRunError.
+ * The module-level API, as `from polyaxon import tracking`: every public Run method (and only
+ * those) logs to the default run; calls before `init()` throw NoActiveRunError.
  *
  * @example
  * await tracking.init({ project: "demo" });

@@ -14,6 +14,8 @@ export interface BestVersion {
   step: number;
   path: string;
   monitor: string;
+  /** The policy's direction for `monitor`, so every reader ranks it the same way. */
+  mode?: "min" | "max";
   value: number;
   summary?: Record<string, unknown>;
 }

@@ -1,11 +1,13 @@
 import { stat } from "node:fs/promises";
 import { extname } from "node:path";
-import { ArtifactNotFoundError, CorruptRunError, NotRegularFileError } from "../core/errors.js";
+import { ArtifactNotFoundError, CorruptRunError, NotRegularFileError, PathEscapeError } from "../core/errors.js";
+import { lastRows } from "../core/read/tail.js";
+import { metricDirection, recordedDirections } from "../core/read/direction.js";
+import { readImageVersions, readRunLineage, readVersions, type StreamVersion, type VersionedStreamView } from "../core/read/versions.js";
 import { HttpError, checkName, decodeSegment, type RootJail } from "./paths.js";
 import { listRuns, runDetail } from "./runs.js";
 import { DEFAULT_POINTS, MAX_POINTS, metricSeries } from "./series.js";
 import { STATIC_ROUTES, staticFile, type StaticRoute } from "./static-files.js";
-import { imageStream, modelStream, valueStream } from "./versions.js";
 
 /** What a route answers: bytes in memory, or a file inside the runs root to stream. */
 export type Reply =
@@ -27,6 +29,12 @@ const IMAGE_TYPES: Record<string, string> = {
 
 /** Folders of a run whose files the dashboard serves as bytes. */
 const SERVED_TOPS = ["assets"] as const;
+
+/** A stream's versions as the page gets them: run-relative paths only, never where the server keeps them. */
+function withoutAbsolutePaths(view: VersionedStreamView): Omit<VersionedStreamView, "versions" | "runPath"> & { versions: Array<Omit<StreamVersion, "absPath">> } {
+  const { runPath: _run, ...rest } = view;
+  return { ...rest, versions: view.versions.map(({ absPath: _abs, ...v }) => v) };
+}
 
 function json(status: number, value: unknown): Reply {
   return { status, headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" }, body: JSON.stringify(value) };
@@ -80,23 +88,40 @@ async function runRoute(jail: RootJail, segs: string[], q: URLSearchParams): Pro
   const [what, ...rest] = segs.slice(1);
   if (what === undefined) return json(200, await runDetail(jail, runId));
   switch (what) {
-    case "metrics":
+    case "metrics": {
       if (rest.length !== 1) break;
-      return json(200, await metricSeries(jail, runDir, checkName(decodeSegment(rest[0]!, "metric name")), { x: parseX(q), points: parsePoints(q) }));
+      const name = checkName(decodeSegment(rest[0]!, "metric name"));
+      jail.checkRunFiles(runDir);
+      const direction = metricDirection(name, recordedDirections(readRunLineage(runDir)).get(name));
+      return json(200, await metricSeries(jail, runDir, name, { x: parseX(q), points: parsePoints(q), direction }));
+    }
     case "models": {
       if (rest.length > 1) break;
       const detail = await runDetail(jail, runId);
       const names = rest.length ? [checkName(decodeSegment(rest[0]!, "model name"))] : detail.streams.filter((s) => s.kind === "model").map((s) => s.name);
-      return json(200, await Promise.all(names.map((n) => modelStream(jail, runDir, n, detail.lineage))));
+      return json(
+        200,
+        await Promise.all(
+          names.map((n) => {
+            jail.eventFile(runDir, "model", n);
+            return readVersions(runDir, "model", n, { lineage: detail.lineage, sizes: true }).then(withoutAbsolutePaths);
+          }),
+        ),
+      );
     }
     case "images": {
       if (rest.length !== 1) break;
-      return json(200, await imageStream(jail, runDir, checkName(decodeSegment(rest[0]!, "image name"))));
+      const name = checkName(decodeSegment(rest[0]!, "image name"));
+      jail.eventFile(runDir, "image", name);
+      return json(200, await readImageVersions(runDir, name));
     }
     case "curves":
     case "confusions": {
       if (rest.length !== 1) break;
-      return json(200, await valueStream(jail, runDir, what === "curves" ? "curve" : "confusion", checkName(decodeSegment(rest[0]!, "stream name"))));
+      const kind = what === "curves" ? "curve" : "confusion";
+      const name = checkName(decodeSegment(rest[0]!, "stream name"));
+      jail.eventFile(runDir, kind, name);
+      return json(200, await lastRows(runDir, kind, name));
     }
     case "assets":
       return assetReply(jail, runDir, ["assets", ...rest]);
@@ -129,6 +154,7 @@ export async function route(jail: RootJail, rawUrl: string): Promise<Reply> {
     throw new HttpError(404, "no such endpoint");
   } catch (err) {
     if (err instanceof HttpError) return json(err.status, { error: err.message });
+    if (err instanceof PathEscapeError) return json(403, { error: "leads outside the run" });
     const code = (err as NodeJS.ErrnoException).code;
     // ENOTDIR: a folder on the way is a file or FIFO now (or was swapped for one mid-request).
     if (err instanceof ArtifactNotFoundError || code === "ENOENT" || code === "ENOTDIR") return json(404, { error: "not found" });

@@ -5,7 +5,7 @@ import type { V1RunArtifact } from "../core/lineage.js";
 import { RunLayout } from "../core/paths.js";
 import { loadRun, type LoadedRun } from "../core/load-run.js";
 import type { RootJail } from "./paths.js";
-import { lastMetricRow } from "./tail.js";
+import { lastMetricRow } from "../core/read/tail.js";
 
 /** One line of the runs list (`runtrail ls`, `GET /api/runs`). */
 export interface RunSummary {

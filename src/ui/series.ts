@@ -1,6 +1,8 @@
 import { stat } from "node:fs/promises";
 import { readRegularText } from "../core/fs-safe.js";
 import { parseMetricColumns, type MetricColumns } from "../core/events/reader.js";
+import type { Direction } from "../core/read/direction.js";
+import { metricFacts } from "../core/read/metric-facts.js";
 import { downsampleM4, sortOrder, type Series } from "./downsample.js";
 import type { RootJail } from "./paths.js";
 
@@ -17,6 +19,10 @@ export interface MetricSeries extends Series {
   total: number;
   /** The last row's step and value, whatever the downsampling kept. */
   last: { step: number | null; value: number | null } | null;
+  /** Which way the metric improves (the one rule: a recorded policy mode, else the name's default). */
+  direction: Direction;
+  /** The best finite value in that direction and its step (earliest on a tie), whatever the downsampling kept. */
+  best: { step: number | null; value: number } | null;
 }
 
 interface CacheEntry {
@@ -49,7 +55,12 @@ async function columns(jail: RootJail, runDir: string, name: string): Promise<Me
  * is used when no row has one) or x = time (epoch seconds), sorted by x, downsampled with
  * M4 to at most `points` points so a million-row metric costs the page 2000 points.
  */
-export async function metricSeries(jail: RootJail, runDir: string, name: string, opts: { x?: "step" | "time"; points?: number } = {}): Promise<MetricSeries> {
+export async function metricSeries(
+  jail: RootJail,
+  runDir: string,
+  name: string,
+  opts: { x?: "step" | "time"; points?: number; direction: Direction },
+): Promise<MetricSeries> {
   const xKind = opts.x ?? "step";
   const points = Math.min(MAX_POINTS, Math.max(4, Math.floor(opts.points ?? DEFAULT_POINTS)));
   const cols = await columns(jail, runDir, name);
@@ -91,6 +102,7 @@ export async function metricSeries(jail: RootJail, runDir: string, name: string,
     xs = sx;
     ys = sy;
   }
+  const facts = metricFacts(name, cols, opts.direction);
   const lastV = n ? cols.values[n - 1]! : Number.NaN;
   const lastS = n ? cols.steps[n - 1]! : Number.NaN;
   return {
@@ -98,6 +110,8 @@ export async function metricSeries(jail: RootJail, runDir: string, name: string,
     xKind,
     total: n,
     last: n ? { step: Number.isNaN(lastS) ? null : lastS, value: Number.isFinite(lastV) ? lastV : null } : null,
+    direction: facts.mode,
+    best: facts.best === null ? null : { step: facts.bestStep, value: facts.best },
     ...downsampleM4(xs, ys, points),
   };
 }

@@ -1,6 +1,6 @@
 import type { DashboardApp } from "./server.js";
 import type { RunDetail } from "./runs.js";
-import type { ImageVersion } from "./versions.js";
+import type { ImageVersion } from "../core/read/versions.js";
 
 /** Everything the page needs to show one run without a server (see `runtrail report`). */
 export interface Snapshot {

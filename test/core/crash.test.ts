@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { init, loadRun, readEvents } from "../../src/index.js";
 import { spawnTs, waitForExit, waitForOutput } from "../helpers/child.js";
+import { seededRandom } from "../helpers/random.js";
 import { useTmp } from "../helpers/tmp.js";
 
 function dirHash(dir: string): string {
@@ -40,6 +41,9 @@ async function assertConsistent(runPath: string): Promise<{ metricRows: number; 
   return { metricRows: loss.length, lastStep: loss.at(-1)?.step ?? -1 };
 }
 
+/** Kill moments: seeded, the seed printed (replay with RUNTRAIL_SEED). */
+const { random } = seededRandom("core/crash kill timings");
+
 describe("a run killed with SIGKILL mid-logging stays consistent", () => {
   const tmp = useTmp();
 
@@ -51,7 +55,7 @@ describe("a run killed with SIGKILL mid-logging stays consistent", () => {
     for (let round = 0; round < 4; round++) {
       const child = spawnTs("test/fixtures/log-forever.ts", [root, uuid, String(next)]);
       await waitForOutput(child, "ready");
-      await new Promise((r) => setTimeout(r, 150 + Math.random() * 350));
+      await new Promise((r) => setTimeout(r, 150 + random() * 350));
       child.kill("SIGKILL");
       const exit = await waitForExit(child);
       expect(exit.signal).toBe("SIGKILL");

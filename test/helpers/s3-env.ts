@@ -12,7 +12,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, it } from "vitest";
-import { createS3Store, type S3Store } from "../../src/core/store/index.js";
+import { createS3Store, type S3Store } from "../../src/store/index.js";
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const STATE_DIR = process.env.CEPH_STATE_DIR ?? join(REPO, ".ceph-state");

@@ -5,6 +5,7 @@ import type { ChildProcess } from "node:child_process";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { init, loadRun, readEvents } from "../../src/index.js";
 import { checkRun, readProgress, removeBundles, spawnFixture, watch } from "../helpers/reliability.js";
+import { seededRandom } from "../helpers/random.js";
 import { useTmp } from "../helpers/tmp.js";
 import { accAt, lossAt } from "../fixtures/reliability-values.js";
 
@@ -16,6 +17,8 @@ const KILLS_PER_LANE = 26;
 const LOSS_WINDOW_MS = 2 * FLUSH_MS + 250;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Kill moments and cut points: seeded, the seed printed (replay with RUNTRAIL_SEED). */
+const { random } = seededRandom("reliability/crash kill timings");
 
 interface Totals {
   kills: number;
@@ -68,7 +71,7 @@ function cutLastRow(runPath: string, kind: "metric" | "curve", name: string): bo
   const last = text.slice(nl + 1);
   const limit = kind === "metric" ? last.lastIndexOf("|") + 1 : last.length;
   if (limit < 2) return false;
-  truncateSync(file, Buffer.byteLength(text.slice(0, nl + 1 + 1 + Math.floor(Math.random() * (limit - 1)))));
+  truncateSync(file, Buffer.byteLength(text.slice(0, nl + 1 + 1 + Math.floor(random() * (limit - 1)))));
   return true;
 }
 
@@ -87,11 +90,11 @@ async function killLoop(root: string, t: Totals): Promise<string> {
     const early = k % 6 === 5;
     if (early) {
       await w.waitFor(/booted/);
-      await sleep(Math.random() * 40);
+      await sleep(random() * 40);
     } else {
       const m = await w.waitFor(/ready (\d+)/);
       expect(Number(m[1]), "a resumed child continues right after the last step on disk").toBe(resumeFrom);
-      await sleep(20 + Math.random() * 700);
+      await sleep(20 + random() * 700);
     }
     child.kill("SIGKILL");
     const exit = await w.exited;

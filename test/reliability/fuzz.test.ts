@@ -9,6 +9,15 @@ import { checkRun, hash12, selfCheckingBytes, snapshotTree, treeDiff } from "../
 
 const RUNS = Number(process.env.RUNTRAIL_FUZZ_RUNS ?? 250);
 const stats = { cases: 0, records: 0, rejected: 0, writerErrors: 0 };
+/** Counts of the property running now: a method that rejected every input must not pass. */
+let current = { cases: 0, records: 0 };
+/**
+ * The least share of a property's generated calls that must be accepted and read back as a
+ * clean record. The generators lean toward valid input (about half to two thirds of calls are
+ * valid, 52–81% measured at 100 runs); a floor well below that still fails a method that rejects what it should take.
+ */
+const MIN_ACCEPTED_SHARE = 0.35;
+const shares: string[] = [];
 
 // ---------------------------------------------------------------- arbitraries
 
@@ -28,6 +37,15 @@ const step = fc.oneof(
   { weight: 2, arbitrary: fc.constantFrom(-1, 0.5, Number.NaN, Infinity, -Infinity, 2 ** 53, 1e300, -0, Number.MAX_SAFE_INTEGER, null, "3", true) },
   { weight: 1, arbitrary: fc.double() },
 ) as fc.Arbitrary<number | undefined>;
+/** Valid input, so that a fair share of the calls is accepted and read back (see MIN_ACCEPTED_SHARE). */
+const validName = fc.stringMatching(/^[a-zA-Z][\w.-]{0,24}$/);
+const validStep = fc.option(fc.nat(1_000_000), { nil: undefined });
+const finite = fc.double({ noNaN: true, noDefaultInfinity: true });
+const finiteArray = (n: number) => fc.array(finite, { minLength: n, maxLength: n });
+/** About three calls in five from the valid generator, the rest from the fuzzing one. */
+function mix<T extends unknown[], U extends unknown[]>(valid: fc.Arbitrary<T>, fuzz: fc.Arbitrary<U>): fc.Arbitrary<T | U> {
+  return fc.oneof({ weight: 3, arbitrary: valid as fc.Arbitrary<T | U> }, { weight: 2, arbitrary: fuzz as fc.Arbitrary<T | U> });
+}
 const number = fc.oneof(fc.double(), fc.integer(), fc.constantFrom(Number.NaN, Infinity, -Infinity, -0, 5e-324, 1e16, 1e21, 0.1));
 const anyValue = fc.oneof({ weight: 10, arbitrary: number }, fc.string({ maxLength: 5 }), fc.object({ maxDepth: 1 }), fc.constantFrom(null, undefined, true), fc.bigInt());
 const kind = fc.oneof(fc.constantFrom(...Object.values(V1ArtifactKind)), fc.string({ maxLength: 8 }), fc.constantFrom("Model", "metric ", "../file", "", 3)) as fc.Arbitrary<V1ArtifactKind>;
@@ -67,6 +85,7 @@ let serial = 0;
 /** Either the call succeeds (and `check` proves the record), or it throws a RuntrailError. */
 async function attempt<T>(label: string, call: () => T | Promise<T>, check: (result: T) => void | Promise<void>): Promise<void> {
   stats.cases++;
+  current.cases++;
   let result: T;
   try {
     result = await call();
@@ -80,6 +99,7 @@ async function attempt<T>(label: string, call: () => T | Promise<T>, check: (res
   await run.flush(); // a clean record can be written: a later flush failure is a bad record
   await check(result);
   stats.records++;
+  current.records++;
 }
 
 async function lastRow(kind: string, n: string) {
@@ -118,8 +138,13 @@ const sourcePath = fc.oneof(
 const REPLAY = process.env.RUNTRAIL_FUZZ_SEED ? { seed: Number(process.env.RUNTRAIL_FUZZ_SEED), path: process.env.RUNTRAIL_FUZZ_PATH } : {};
 
 async function property(label: string, prop: fc.IAsyncProperty<any>): Promise<void> {
+  current = { cases: 0, records: 0 };
   await fc.assert(prop, { numRuns: RUNS, ...REPLAY });
   expect(treeDiff(before, snapshotOutside()), `${label} touched files outside the run`).toEqual([]);
+  const share = current.records / Math.max(1, current.cases);
+  shares.push(`${label} ${(share * 100).toFixed(0)}%`);
+  expect(current.cases, `${label}: no call was made`).toBeGreaterThanOrEqual(RUNS);
+  expect(share, `${label}: only ${current.records} of ${current.cases} generated calls were accepted and read back`).toBeGreaterThanOrEqual(MIN_ACCEPTED_SHARE);
 }
 
 function snapshotOutside(): Map<string, string> {
@@ -151,14 +176,20 @@ describe("fuzzed input to every public logging method", () => {
     rmSync(parent, { recursive: true, force: true });
     console.log(
       `[reliability] fuzz: ${stats.cases} generated calls against 18 public methods (${RUNS} runs per property): ` +
-        `${stats.records} clean records read back, ${stats.rejected} rejected with a RuntrailError, ${stats.writerErrors} saveModel writer errors passed through unchanged, 0 other errors, 0 files outside the run`,
+        `${stats.records} clean records read back, ${stats.rejected} rejected with a RuntrailError, ${stats.writerErrors} saveModel writer errors passed through unchanged, 0 other errors, 0 files outside the run; ` +
+        `accepted per property: ${shares.join(", ")}`,
     );
   });
 
   it("logMetric", () =>
     property(
       "logMetric",
-      fc.asyncProperty(name, anyValue, step, fc.option(fc.oneof(fc.integer({ min: -7e13, max: 3e14 }), fc.double(), fc.date({ noInvalidDate: false }))), async (n, v, s, ts) => {
+      fc.asyncProperty(
+        mix(
+          fc.tuple(validName, number as fc.Arbitrary<unknown>, validStep, fc.option(fc.integer({ min: 0, max: 3e12 }))),
+          fc.tuple(name, anyValue, step, fc.option(fc.oneof(fc.integer({ min: -7e13, max: 3e14 }), fc.double(), fc.date({ noInvalidDate: false })))),
+        ),
+        async ([n, v, s, ts]) => {
         const opts = s === undefined && ts === null ? undefined : { step: s, ...(ts !== null && { timestamp: ts as number }) };
         await attempt("logMetric", () => run.logMetric(n, v as number, opts), async () => {
           const row = await lastRow("metric", n);
@@ -166,13 +197,14 @@ describe("fuzzed input to every public logging method", () => {
           expect(row.step === (s ?? null), `step ${s} read back as ${row.step}`).toBe(true);
           if (ts !== null) expect(row.timestamp.getTime()).toBe(Math.floor(ts instanceof Date ? ts.getTime() : ts) + 0); // whole ms (-0 is 0)
         });
-      }),
+        },
+      ),
     ));
 
   it("logMetrics (all or nothing)", () =>
     property(
       "logMetrics",
-      fc.asyncProperty(fc.dictionary(name, anyValue, { maxKeys: 4 }), step, async (values, s) => {
+      fc.asyncProperty(mix(fc.tuple(fc.dictionary(validName, number, { minKeys: 1, maxKeys: 4 }) as fc.Arbitrary<Record<string, unknown>>, validStep), fc.tuple(fc.dictionary(name, anyValue, { maxKeys: 4 }), step)), async ([values, s]) => {
         const counts = new Map<string, number>();
         for (const k of Object.keys(values)) {
           try {
@@ -205,7 +237,17 @@ describe("fuzzed input to every public logging method", () => {
   it("logCurve", () =>
     property(
       "logCurve",
-      fc.asyncProperty(name, numbers, numbers, fc.oneof(fc.constantFrom(undefined, "", 0, "auc=0.9", 0.5, Number.NaN), anyValue), step, async (n, x, y, a, s) => {
+      fc.asyncProperty(
+        mix(
+          fc.tuple(
+            validName,
+            fc.nat(8).chain((k) => fc.tuple(finiteArray(k), finiteArray(k))),
+            fc.constantFrom<unknown>(undefined, "", 0, "auc=0.9", 0.5, Number.NaN),
+            validStep,
+          ).map(([n, [x, y], a, s]) => [n, x, y, a, s] as [string, number[], number[], unknown, number | undefined]),
+          fc.tuple(name, numbers, numbers, fc.oneof(fc.constantFrom(undefined, "", 0, "auc=0.9", 0.5, Number.NaN), anyValue), step),
+        ),
+        async ([n, x, y, a, s]) => {
         await attempt("logCurve", () => run.logCurve(n, x, y, { annotation: a as string, step: s }), async () => {
           const row = await lastRow("curve", n);
           const value: Record<string, unknown> = { kind: "custom", x: Array.from(x), y: Array.from(y) };
@@ -213,19 +255,32 @@ describe("fuzzed input to every public logging method", () => {
           expect(row.value).toEqual(value);
           expect(row.step === (s ?? null), `step ${s} read back as ${row.step}`).toBe(true);
         });
-      }),
+        },
+      ),
     ));
 
   it("logSklearnRocAucCurve / logSklearnPrCurve", () =>
     property(
       "roc/pr",
       fc.asyncProperty(
-        name,
-        fc.oneof({ weight: 4, arbitrary: fc.array(fc.constantFrom(0, 1), { maxLength: 12 }) }, fc.array(anyValue, { maxLength: 4 })),
-        numbers,
-        fc.boolean(),
-        step,
-        async (n, yTrue, yScore, roc, s) => {
+        mix(
+          fc.tuple(
+            validName,
+            fc.integer({ min: 2, max: 12 }).chain((k) =>
+              fc.tuple(fc.array(fc.constantFrom(0, 1), { minLength: k - 2, maxLength: k - 2 }).map((ys) => [0, 1, ...ys]), finiteArray(k)),
+            ),
+            fc.boolean(),
+            validStep,
+          ).map(([n, [yTrue, yScore], roc, s]) => [n, yTrue, yScore, roc, s] as [string, unknown[], number[], boolean, number | undefined]),
+          fc.tuple(
+            name,
+            fc.oneof({ weight: 4, arbitrary: fc.array(fc.constantFrom(0, 1), { maxLength: 12 }) }, fc.array(anyValue, { maxLength: 4 })),
+            numbers,
+            fc.boolean(),
+            step,
+          ),
+        ),
+        async ([n, yTrue, yScore, roc, s]) => {
           const method = roc ? "logSklearnRocAucCurve" : "logSklearnPrCurve";
           await attempt(method, () => run[method](n, yScore, yTrue as number[], { step: s }), async ([score]) => {
             const row = await lastRow("curve", n);
@@ -243,13 +298,28 @@ describe("fuzzed input to every public logging method", () => {
     property(
       "logConfusionMatrix",
       fc.asyncProperty(
-        name,
-        fc.array(fc.oneof(fc.string({ maxLength: 4 }), number, anyValue), { maxLength: 3 }),
-        fc.array(fc.oneof(fc.string({ maxLength: 4 }), number), { maxLength: 3 }),
-        fc.oneof(fc.array(numbers, { maxLength: 3 }), fc.array(fc.array(fc.double(), { minLength: 2, maxLength: 2 }), { minLength: 2, maxLength: 2 }), anyValue),
-        step,
-        async (n, x, y, z, s) => {
-          await attempt("logConfusionMatrix", () => run.logConfusionMatrix(n, x as string[], y, z as number[][], { step: s }), async () => {
+        mix(
+          fc.tuple(
+            validName,
+            fc.integer({ min: 1, max: 4 }).chain((k) =>
+              fc.tuple(
+                fc.array(fc.oneof(fc.string({ maxLength: 4 }), fc.integer()), { minLength: k, maxLength: k }),
+                fc.array(fc.oneof(fc.string({ maxLength: 4 }), fc.integer()), { minLength: k, maxLength: k }),
+                fc.array(fc.array(fc.nat(100), { minLength: k, maxLength: k }), { minLength: k, maxLength: k }),
+              ),
+            ),
+            validStep,
+          ).map(([n, [x, y, z], s]) => [n, x, y, z, s] as [string, unknown[], unknown[], unknown, number | undefined]),
+          fc.tuple(
+            name,
+            fc.array(fc.oneof(fc.string({ maxLength: 4 }), number, anyValue), { maxLength: 3 }),
+            fc.array(fc.oneof(fc.string({ maxLength: 4 }), number), { maxLength: 3 }),
+            fc.oneof(fc.array(numbers, { maxLength: 3 }), fc.array(fc.array(fc.double(), { minLength: 2, maxLength: 2 }), { minLength: 2, maxLength: 2 }), anyValue),
+            step,
+          ),
+        ),
+        async ([n, x, y, z, s]) => {
+          await attempt("logConfusionMatrix", () => run.logConfusionMatrix(n, x as string[], y as string[], z as number[][], { step: s }), async () => {
             expect((await lastRow("confusion", n)).value).toEqual(jsonNormal({ x, y, z }));
           });
         },
@@ -260,11 +330,24 @@ describe("fuzzed input to every public logging method", () => {
     property(
       "logHistogram",
       fc.asyncProperty(
-        name,
-        fc.oneof(numbers, fc.record({ values: numbers, counts: numbers })),
-        fc.oneof(fc.constant(undefined), fc.integer({ min: -2, max: 600 }), fc.constantFrom(Number.NaN, 1e9, 2.5)),
-        step,
-        async (n, data, bins, s) => {
+        mix(
+          fc.tuple(
+            validName,
+            fc.oneof(
+              fc.array(fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e6, max: 1e6 }), { minLength: 1, maxLength: 40 }),
+              fc.integer({ min: 1, max: 8 }).chain((k) => fc.record({ values: fc.array(fc.nat(50), { minLength: k, maxLength: k }), counts: fc.array(fc.nat(50), { minLength: k + 1, maxLength: k + 1 }) })),
+            ) as fc.Arbitrary<number[] | { values: number[]; counts: number[] }>,
+            fc.option(fc.integer({ min: 1, max: 50 }), { nil: undefined }),
+            validStep,
+          ),
+          fc.tuple(
+            name,
+            fc.oneof(numbers, fc.record({ values: numbers, counts: numbers })),
+            fc.oneof(fc.constant(undefined), fc.integer({ min: -2, max: 600 }), fc.constantFrom(Number.NaN, 1e9, 2.5)),
+            step,
+          ),
+        ),
+        async ([n, data, bins, s]) => {
           await attempt("logHistogram", () => run.logHistogram(n, data, { bins, step: s }), async () => {
             const v = (await lastRow("histogram", n)).value as { values: number[]; counts: number[] };
             expect(v.counts.length).toBe(v.values.length + 1);
@@ -281,35 +364,57 @@ describe("fuzzed input to every public logging method", () => {
   it("logText / logHtml", () =>
     property(
       "text/html",
-      fc.asyncProperty(name, fc.oneof({ weight: 4, arbitrary: fc.string({ unit: "binary", maxLength: 60 }) }, anyValue), fc.boolean(), step, async (n, text, html, s) => {
+      fc.asyncProperty(
+        mix(
+          fc.tuple(validName, fc.string({ unit: "binary", maxLength: 60 }) as fc.Arbitrary<unknown>, fc.boolean(), validStep),
+          fc.tuple(name, fc.oneof({ weight: 4, arbitrary: fc.string({ unit: "binary", maxLength: 60 }) }, anyValue), fc.boolean(), step),
+        ),
+        async ([n, text, html, s]) => {
         const method = html ? "logHtml" : "logText";
         await attempt(method, () => run[method](n, text as string, { step: s }), async () => {
           const row = await lastRow(html ? "html" : "text", n);
           expect(row.value).toBe(text);
           expect(row.step === (s ?? null), `step ${s} read back as ${row.step}`).toBe(true);
         });
-      }),
+        },
+      ),
     ));
 
   it("logChart", () =>
     property(
       "logChart",
-      fc.asyncProperty(name, fc.oneof({ weight: 4, arbitrary: json }, anyValue, circular), fc.constantFrom(undefined, "vega", "plotly", "bokeh", "svg", 1), step, async (n, figure, k, s) => {
+      fc.asyncProperty(
+        mix(
+          fc.tuple(validName, fc.dictionary(fc.string({ maxLength: 6 }), fc.jsonValue({ maxDepth: 2 })) as fc.Arbitrary<unknown>, fc.constantFrom<unknown>(undefined, "vega", "plotly", "bokeh"), validStep),
+          fc.tuple(name, fc.oneof({ weight: 4, arbitrary: json }, anyValue, circular), fc.constantFrom<unknown>(undefined, "vega", "plotly", "bokeh", "svg", 1), step),
+        ),
+        async ([n, figure, k, s]) => {
         await attempt("logChart", () => run.logChart(n, figure as Record<string, unknown>, { kind: k as "vega", step: s }), async () => {
           expect((await lastRow("chart", n)).value).toEqual({ kind: k ?? "vega", figure: jsonNormal(figure) });
         });
-      }),
+        },
+      ),
     ));
 
   it("logImage", () =>
     property(
       "logImage",
       fc.asyncProperty(
-        fc.option(name, { nil: undefined }),
-        fc.oneof(fc.uint8Array({ maxLength: 64 }), sourcePath.map((f) => ({ lazy: f }))),
-        fc.constantFrom(undefined, "png", "JPG", "tar.gz", "../x", "", "p/ng", 3),
-        step,
-        async (n, data, ext, s) => {
+        mix(
+          fc.tuple(
+            fc.option(validName, { nil: undefined }),
+            fc.oneof(fc.uint8Array({ minLength: 1, maxLength: 64 }), fc.constant("file").map(() => ({ lazy: () => freshSource("file") }))),
+            fc.constantFrom<unknown>(undefined, "png", "JPG"),
+            validStep,
+          ),
+          fc.tuple(
+            fc.option(name, { nil: undefined }),
+            fc.oneof(fc.uint8Array({ maxLength: 64 }), sourcePath.map((f) => ({ lazy: f }))),
+            fc.constantFrom<unknown>(undefined, "png", "JPG", "tar.gz", "../x", "", "p/ng", 3),
+            step,
+          ),
+        ),
+        async ([n, data, ext, s]) => {
           const src = data instanceof Uint8Array ? data : data.lazy();
           const isFile = typeof src === "string" && !src.includes("\0") && existsSync(src) && statSync(src).isFile();
           const bytes = data instanceof Uint8Array ? Buffer.from(data) : isFile ? readFileSync(src as string) : undefined;
@@ -326,16 +431,31 @@ describe("fuzzed input to every public logging method", () => {
     property(
       "logArtifact/logModel",
       fc.asyncProperty(
-        sourcePath,
-        fc.option(name, { nil: undefined }),
-        kind,
-        step,
-        fc.constantFrom(undefined, true, false),
-        relPath,
-        fc.option(fc.oneof(json, circular), { nil: undefined }),
-        fc.boolean(),
-        fc.boolean(),
-        async (lazy, n, k, s, versioned, rel, summary, copy, model) => {
+        mix(
+          fc.tuple(
+            fc.constantFrom("file", "dir").map((k) => () => freshSource(k as "file")) as fc.Arbitrary<() => string>,
+            fc.option(validName, { nil: undefined }),
+            fc.constantFrom(...Object.values(V1ArtifactKind)) as fc.Arbitrary<V1ArtifactKind>,
+            validStep,
+            fc.constantFrom(undefined, true, false),
+            fc.constantFrom<string | undefined>(undefined, "reports", "a/b/c"),
+            fc.option(fc.dictionary(fc.string({ maxLength: 6 }), fc.jsonValue({ maxDepth: 2 })) as fc.Arbitrary<unknown>, { nil: undefined }),
+            fc.boolean(),
+            fc.boolean(),
+          ),
+          fc.tuple(
+            sourcePath,
+            fc.option(name, { nil: undefined }),
+            kind,
+            step,
+            fc.constantFrom(undefined, true, false),
+            relPath,
+            fc.option(fc.oneof(json, circular), { nil: undefined }),
+            fc.boolean(),
+            fc.boolean(),
+          ),
+        ),
+        async ([lazy, n, k, s, versioned, rel, summary, copy, model]) => {
           const path = lazy();
           const before = typeof path === "string" && !path.includes("\0") && existsSync(path) && resolve(path).startsWith(sandbox) ? hash12(path) : undefined;
           const opts = { path, name: n, kind: k, step: s, versioned, relPath: rel, summary: summary as Record<string, unknown>, copy };
@@ -359,14 +479,30 @@ describe("fuzzed input to every public logging method", () => {
     property(
       "refs",
       fc.asyncProperty(
-        fc.oneof(sourcePath, fc.constantFrom("s3://b/k.csv", "gs://x/", "https://h/p?q=1", "../canary/deep/keep.txt").map((v) => () => v)),
-        fc.option(name, { nil: undefined }),
-        kind,
-        relPath,
-        fc.oneof(fc.constant(undefined), fc.string({ maxLength: 12 })),
-        fc.option(fc.oneof(json, circular), { nil: undefined }),
-        fc.boolean(),
-        async (lazy, n, k, rel, hash, summary, model) => {
+        mix(
+          fc.tuple(
+            fc.oneof(
+              fc.constantFrom("file", "dir").map((k) => () => freshSource(k as "file")),
+              fc.constantFrom("s3://b/k.csv", "gs://x/", "https://h/p?q=1", "../canary/deep/keep.txt").map((v) => () => v),
+            ) as fc.Arbitrary<() => string>,
+            fc.option(validName, { nil: undefined }),
+            fc.constantFrom(...Object.values(V1ArtifactKind)) as fc.Arbitrary<V1ArtifactKind>,
+            fc.constantFrom<string | undefined>(undefined, "reports", "a/b/c"),
+            fc.option(fc.stringMatching(/^[0-9a-f]{12}$/), { nil: undefined }),
+            fc.option(fc.dictionary(fc.string({ maxLength: 6 }), fc.jsonValue({ maxDepth: 2 })) as fc.Arbitrary<unknown>, { nil: undefined }),
+            fc.boolean(),
+          ),
+          fc.tuple(
+            fc.oneof(sourcePath, fc.constantFrom("s3://b/k.csv", "gs://x/", "https://h/p?q=1", "../canary/deep/keep.txt").map((v) => () => v)),
+            fc.option(name, { nil: undefined }),
+            kind,
+            relPath,
+            fc.oneof(fc.constant(undefined), fc.string({ maxLength: 12 })),
+            fc.option(fc.oneof(json, circular), { nil: undefined }),
+            fc.boolean(),
+          ),
+        ),
+        async ([lazy, n, k, rel, hash, summary, model]) => {
           const path = lazy();
           const opts = { path, name: n, kind: k, relPath: rel, hash, summary: summary as Record<string, unknown>, isInput: true };
           const method = model ? "logModelRef" : "logArtifactRef";
@@ -382,12 +518,17 @@ describe("fuzzed input to every public logging method", () => {
     property(
       "saveModel",
       fc.asyncProperty(
-        name,
-        step,
-        fc.constantFrom("tfjs", "", undefined, 7, "onnx"),
-        fc.option(json, { nil: undefined }),
-        fc.constantFrom("files", "nothing", "throws", "not a function"),
-        async (n, s, framework, summary, how) => {
+        mix(
+          fc.tuple(
+            validName,
+            validStep,
+            fc.constantFrom<unknown>("tfjs", "onnx"),
+            fc.option(fc.dictionary(fc.string({ maxLength: 6 }), fc.jsonValue({ maxDepth: 2 })) as fc.Arbitrary<unknown>, { nil: undefined }),
+            fc.constantFrom("files", "nothing"),
+          ),
+          fc.tuple(name, step, fc.constantFrom<unknown>("tfjs", "", undefined, 7, "onnx"), fc.option(json, { nil: undefined }), fc.constantFrom("files", "nothing", "throws", "not a function")),
+        ),
+        async ([n, s, framework, summary, how]) => {
           const write =
             how === "files"
               ? async (d: string) => writeFileSync(join(d, "w.txt"), `${n}`)

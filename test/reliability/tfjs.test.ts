@@ -6,12 +6,15 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { findCheckpoint, TrackingCallback } from "../../src/adapters/tfjs.js";
 import { init, readEvents, RunWriteError } from "../../src/index.js";
 import { checkRun, removeBundles, spawnFixture, watch } from "../helpers/reliability.js";
+import { seededRandom } from "../helpers/random.js";
 import { useTmp } from "../helpers/tmp.js";
 import type { ChildProcess } from "node:child_process";
 
 const KILLS = 8;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const live = new Set<ChildProcess>();
+/** Kill moments: seeded, the seed printed (replay with RUNTRAIL_SEED). */
+const { random } = seededRandom("reliability/tfjs kill timings");
 
 /** Steps 0…max each present: a resumed fit repeats the epochs after its checkpoint, but never skips one. */
 async function assertNoGaps(runPath: string, name: string): Promise<number> {
@@ -48,7 +51,7 @@ describe("tfjs: TrackingCallback under faults (cpu backend)", () => {
       const w = watch(child);
       const m = await w.waitFor(/ready (\d+)/, 120_000);
       expect(Number(m[1]), "resumes right after the latest checkpoint on disk").toBe(resumeAt);
-      await sleep(150 + Math.random() * 1200);
+      await sleep(150 + random() * 1200);
       child.kill("SIGKILL");
       const exit = await w.exited;
       live.delete(child);

@@ -23,13 +23,13 @@ import {
   S3SyncBusyError,
   S3TransferAbortedError,
   syncRun,
-} from "../../src/core/store/index.js";
-import { toS3Error } from "../../src/core/store/errors.js";
-import { digestOfFile } from "../../src/core/store/file-hash.js";
-import { ManifestWriter, readManifest } from "../../src/core/store/manifest.js";
-import { listRunFiles, resolveRunUuid } from "../../src/core/store/run-files.js";
-import { redactUrl, storeKey } from "../../src/core/store/s3-location.js";
-import { acquireSyncLock } from "../../src/core/store/sync-lock.js";
+} from "../../src/store/index.js";
+import { toS3Error } from "../../src/store/errors.js";
+import { digestOfFile } from "../../src/store/file-hash.js";
+import { ManifestWriter, readManifest } from "../../src/store/manifest.js";
+import { listRunFiles, resolveRunUuid } from "../../src/store/run-files.js";
+import { redactUrl, storeKey } from "../../src/store/s3-location.js";
+import { acquireSyncLock } from "../../src/store/sync-lock.js";
 import { makeRun } from "../helpers/s3-env.js";
 
 let root: string;
@@ -254,8 +254,8 @@ describe("failures before any transfer (no gateway needed)", () => {
 });
 
 describe("the core boundary", () => {
-  it("src/core/store imports the AWS SDK only as types (it is loaded lazily through importPeer)", async () => {
-    const dir = join(dirname(fileURLToPath(import.meta.url)), "../../src/core/store");
+  it("src/store imports the AWS SDK only as types (it is loaded lazily through importPeer)", async () => {
+    const dir = join(dirname(fileURLToPath(import.meta.url)), "../../src/store");
     for (const name of await readdir(dir)) {
       const src = await readFile(join(dir, name), "utf8");
       for (const m of src.matchAll(/^import\s+(type\s+)?[^;]*?from\s+"(@aws-sdk\/[^"]+|@tensorflow\/[^"]+|onnxruntime[^"]*)"/gms)) {

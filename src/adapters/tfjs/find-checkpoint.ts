@@ -1,11 +1,7 @@
-import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { ArtifactNotFoundError, InvalidValueError } from "../../core/errors.js";
-import { readEvents } from "../../core/events/reader.js";
-import type { ModelValue } from "../../core/events/values.js";
-import { loadRun } from "../../core/load-run.js";
 import { toFqnName } from "../../core/names.js";
-import { MODEL_JSON } from "./file-io.js";
+import { readVersions, type StreamVersion, type VersionedStreamView } from "../../core/read/versions.js";
 
 /** Which checkpoint: a step, the best one by the stream's `monitor`, or the newest on disk. */
 export type CheckpointStep = number | "best" | "latest";
@@ -32,10 +28,11 @@ export interface CheckpointRecord {
   framework?: string;
 }
 
-/** Something with a run folder: a live or ended `Run`. */
+/** Where a run is: a live or ended `Run`, a run folder, or a stored run `s3://bucket/prefix/<uuid>` (read through its local cache; endpoint and keys from the environment). */
 export type RunOrPath = string | { readonly artifactsPath: string };
 
 function runPathOf(runOrPath: RunOrPath): string {
+  if (typeof runOrPath === "string" && runOrPath.startsWith("s3://")) return runOrPath; // read through its local cache
   if (typeof runOrPath === "string" && runOrPath.length > 0) return resolve(runOrPath);
   if (runOrPath && typeof runOrPath === "object" && typeof runOrPath.artifactsPath === "string") return runOrPath.artifactsPath;
   throw new InvalidValueError("pass a Run (live or ended) or the path of a run folder.", runOrPath);
@@ -50,32 +47,32 @@ function runPathOf(runOrPath: RunOrPath): string {
  * (await listCheckpoints("./plx/runs/<uuid>")).map((c) => c.step); // [3, 7, 9]
  */
 export async function listCheckpoints(runOrPath: RunOrPath, opts: Pick<FindCheckpointOptions, "name"> = {}): Promise<CheckpointRecord[]> {
-  const runPath = runPathOf(runOrPath);
-  const name = toFqnName(opts.name ?? "model");
-  let rows;
+  return (await checkpointStream(runPathOf(runOrPath), toFqnName(opts.name ?? "model"))).onDisk;
+}
+
+/** The stream read by the core's one versions reader, and its versions on disk as records. */
+async function checkpointStream(runPath: string, name: string): Promise<{ view: VersionedStreamView; onDisk: CheckpointRecord[] }> {
+  let view: VersionedStreamView;
   try {
-    rows = await readEvents(runPath, "model", name);
+    view = await readVersions(runPath, "model", name);
   } catch (err) {
     if (err instanceof ArtifactNotFoundError) {
       throw new ArtifactNotFoundError(`run ${runPath} has no checkpoints named "${name}" (no events/model/${name}.plx).`, name, err);
     }
     throw err;
   }
-  const byStep = new Map<number, CheckpointRecord>();
-  for (const row of rows) {
-    const v = row.value as ModelValue;
-    if (row.step === null || !v?.path) continue;
-    const spec = (v.spec ?? {}) as { epoch?: unknown; metrics?: Record<string, number> };
-    byStep.set(row.step, {
+  const onDisk = view.versions
+    .filter((v): v is StreamVersion & { step: number } => v.exists && v.step !== null)
+    .map((v) => ({
       name,
-      step: row.step,
-      path: join(runPath, v.path),
-      ...(typeof spec.epoch === "number" && { epoch: spec.epoch }),
-      metrics: { ...(spec.metrics ?? {}) },
-      ...(v.framework !== undefined && { framework: v.framework }),
-    });
-  }
-  return [...byStep.values()].filter((c) => existsSync(join(c.path, MODEL_JSON))).sort((a, b) => a.step - b.step);
+      step: v.step,
+      path: join(view.runPath, v.path),
+      ...(typeof v.spec.epoch === "number" && { epoch: v.spec.epoch }),
+      metrics: { ...v.metrics },
+      ...(v.framework !== null && { framework: v.framework }),
+    }))
+    .sort((a, b) => a.step - b.step);
+  return { view, onDisk };
 }
 
 /**
@@ -92,15 +89,14 @@ export async function findCheckpoint(runOrPath: RunOrPath, opts: FindCheckpointO
     throw new InvalidValueError(`step must be a non-negative integer, "best" or "latest" (got ${JSON.stringify(want)}).`, want);
   }
   const runPath = runPathOf(runOrPath);
-  const all = await listCheckpoints(runPath, opts);
   const name = toFqnName(opts.name ?? "model");
+  const { view, onDisk: all } = await checkpointStream(runPath, name);
   const steps = all.map((c) => c.step);
   if (all.length === 0) throw new ArtifactNotFoundError(`run ${runPath} has no checkpoint of "${name}" left on disk.`, name);
   if (want === "latest") return all[all.length - 1]!;
   let step = want;
   if (want === "best") {
-    const rec = (await loadRun(runPath)).lineage.find((r) => r.kind === "model" && r.path === `events/model/${name}.plx`);
-    const best = (rec?.summary?.best as { step?: number } | undefined)?.step;
+    const best = view.best?.step;
     if (best === undefined) {
       throw new ArtifactNotFoundError(`no best checkpoint of "${name}" is recorded: its checkpoints were saved without \`monitor\`. Ask for "latest" or a step (${steps.join(", ")}).`, name);
     }

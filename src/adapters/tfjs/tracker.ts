@@ -1,11 +1,12 @@
-import { writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { CheckpointManager, type CheckpointInfo } from "../../core/checkpoints.js";
 import { RunEndedError, RunWriteError } from "../../core/errors.js";
+import { writeFileAtomicSync } from "../../core/fsutil.js";
 import { toFqnName } from "../../core/names.js";
 import { eventPath } from "../../core/paths.js";
 import type { Run } from "../../core/run.js";
 import { TfjsMismatchError } from "./errors.js";
-import { lastStep } from "./last-step.js";
+import { lastStepSync } from "../../core/read/tail.js";
 import { fileIOHandler } from "./file-io.js";
 import { encodeOptimizerState, OptimizerStateUnsupported, snapshotModel, type OptimizerState } from "./optimizer-state.js";
 import type { ResolvedOptions } from "./options.js";
@@ -195,7 +196,10 @@ export class TfjsTracker {
     const lines: string[] = [];
     model.summary(undefined, undefined, (...args: unknown[]) => lines.push(args.join(" ")));
     const path = this.run.getOutputsPath("model_summary.txt");
-    await writeFile(path, lines.join("\n") + "\n", "utf8");
+    const text = lines.join("\n") + "\n";
+    // A resumed run rewrites it: atomically and only when it changed, so a kill mid-write never
+    // leaves a file whose lineage hash no longer matches.
+    if ((await readFile(path, "utf8").catch(() => undefined)) !== text) writeFileAtomicSync(path, text);
     await this.run.logArtifactRef({ path, name: "model_summary" });
   }
 
@@ -207,9 +211,9 @@ export class TfjsTracker {
       this.nonFatal("the run could not write its buffered events", err);
     }
     const root = this.run.artifactsPath;
-    let last = lastStep(eventPath(root, "metric", toFqnName(this.batchName("loss"))));
+    let last = lastStepSync(eventPath(root, "metric", toFqnName(this.batchName("loss"))), "metric");
     if (this.saveEveryBatches > 0 && this.checkpoints) {
-      const ckpt = lastStep(eventPath(root, "model", this.checkpoints.name));
+      const ckpt = lastStepSync(eventPath(root, "model", this.checkpoints.name), "model");
       if (ckpt !== undefined && (last === undefined || ckpt > last)) last = ckpt;
     }
     return last ?? 0;

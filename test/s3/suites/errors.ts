@@ -10,7 +10,7 @@ import {
   S3EndpointUnreachableError,
   syncRun,
   type S3Store,
-} from "../../../src/core/store/index.js";
+} from "../../../src/store/index.js";
 import { freshBucket, makeRun, testStore, type S3TestEnv } from "../../helpers/s3-env.js";
 
 /** Every string an error exposes: message, stack, and its cause chain, serialised. */

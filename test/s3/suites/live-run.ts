@@ -1,7 +1,13 @@
 import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { findCheckpoint } from "../../../src/adapters/tfjs.js";
+import { CheckpointManager } from "../../../src/core/checkpoints.js";
+import { readVersions } from "../../../src/core/read/versions.js";
 import { describe, expect, it } from "vitest";
 import { init, loadRun, readEvents } from "../../../src/index.js";
-import type { S3Store } from "../../../src/core/store/index.js";
+import type { S3Store } from "../../../src/store/index.js";
 import { listKeys, type S3TestEnv, useBucket } from "../../helpers/s3-env.js";
 
 /** `init({ store })`: a live run mirrored in the background, then read back through `s3://`. */
@@ -43,6 +49,26 @@ export function liveRunSuite(env: S3TestEnv): void {
       const shown = cli("show", run.storeUri!);
       expect(shown).toContain("succeeded");
       expect(shown).toContain("loss");
+    });
+
+    it("its checkpoints are read back through s3:// by the one versions reader and findCheckpoint", async () => {
+      const storeOptions = { endpoint: env.endpoint, forcePathStyle: true, region: env.region, credentials: env };
+      const run = await init({ offlineRoot: root, store: `s3://${bucket}/ckpt`, storeOptions, syncIntervalMs: 0, handleExit: false });
+      const mgr = new CheckpointManager(run, { name: "clf", framework: "custom", monitor: "val_loss", keepBest: 1, keepLast: 1 });
+      const losses = [0.5, 0.2, 0.4, 0.3];
+      for (let step = 0; step < losses.length; step++) {
+        await mgr.save(step, { val_loss: losses[step]! }, (dir) => writeFile(join(dir, "w.json"), JSON.stringify({ step })));
+      }
+      await run.end();
+      const local = await readVersions(run.artifactsPath, "model", "clf");
+      const remote = await readVersions(run.storeUri!, "model", "clf", { s3: storeOptions });
+      expect(remote.runPath).not.toBe(run.artifactsPath);
+      expect(remote.versions.map((v) => [v.step, v.exists])).toEqual(local.versions.map((v) => [v.step, v.exists]));
+      expect(remote.best).toEqual({ step: 1, monitor: "val_loss", mode: "min", value: 0.2 });
+      expect(remote.latestStep).toBe(3);
+      const best = await findCheckpoint(run.storeUri!, { name: "clf", step: "best" });
+      expect(best.step).toBe(1);
+      expect(JSON.parse(readFileSync(join(best.path, "w.json"), "utf8"))).toEqual({ step: 1 });
     });
 
     it("a bad store location fails init at once", async () => {

@@ -1,8 +1,8 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { SHA256_METADATA_KEY, syncRun, type S3Store } from "../../../src/core/store/index.js";
-import { syncManifestPath } from "../../../src/core/store/sync.js";
+import { SHA256_METADATA_KEY, syncRun, type S3Store } from "../../../src/store/index.js";
+import { syncManifestPath } from "../../../src/store/sync.js";
 import { makeRun, digestFile, digestObject, recordRequests, type S3TestEnv, useBucket } from "../../helpers/s3-env.js";
 
 const MiB = 1024 * 1024;

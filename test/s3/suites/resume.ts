@@ -8,9 +8,9 @@ import {
   syncRun,
   type S3Store,
   type SyncReport,
-} from "../../../src/core/store/index.js";
-import { listRunFiles } from "../../../src/core/store/run-files.js";
-import { syncManifestPath } from "../../../src/core/store/sync.js";
+} from "../../../src/store/index.js";
+import { listRunFiles } from "../../../src/store/run-files.js";
+import { syncManifestPath } from "../../../src/store/sync.js";
 import { inCi, listKeys, localRgw, makeRun, digestFile, digestObject, type S3TestEnv, useBucket } from "../../helpers/s3-env.js";
 
 const MiB = 1024 * 1024;

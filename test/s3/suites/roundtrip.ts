@@ -12,9 +12,9 @@ import {
   SHA256_METADATA_KEY,
   syncRun,
   type S3Store,
-} from "../../../src/core/store/index.js";
-import { syncManifestPath } from "../../../src/core/store/sync.js";
-import { listRunFiles } from "../../../src/core/store/run-files.js";
+} from "../../../src/store/index.js";
+import { syncManifestPath } from "../../../src/store/sync.js";
+import { listRunFiles } from "../../../src/store/run-files.js";
 import { listKeys, makeRun, recordRequests, type S3TestEnv, useBucket } from "../../helpers/s3-env.js";
 
 const MiB = 1024 * 1024;

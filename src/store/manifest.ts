@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { RunWriteError } from "../errors.js";
+import { RunWriteError } from "../core/errors.js";
 import { PRIVATE_DIR } from "./run-files.js";
 
 /** What the manifest remembers about one file that was sent completely. */

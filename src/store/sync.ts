@@ -1,7 +1,7 @@
 import { createReadStream, type Stats } from "node:fs";
 import { lstat, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { InvalidValueError } from "../errors.js";
+import { InvalidValueError } from "../core/errors.js";
 import { contentTypeFor } from "./content-type.js";
 import { S3TransferAbortedError } from "./errors.js";
 import { contentMd5, digestOfBuffer, digestOfFile, type FileDigest } from "./file-hash.js";

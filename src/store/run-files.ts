@@ -1,6 +1,6 @@
 import { readdir, readFile, lstat } from "node:fs/promises";
 import { basename, join } from "node:path";
-import { ArtifactNotFoundError, CorruptRunError } from "../errors.js";
+import { ArtifactNotFoundError, CorruptRunError } from "../core/errors.js";
 
 /** runtrail's private folder inside a run: never synced, never listed. */
 export const PRIVATE_DIR = ".runtrail";

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { Transform, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { ArtifactNotFoundError, PathEscapeError } from "../errors.js";
+import { ArtifactNotFoundError, PathEscapeError } from "../core/errors.js";
 import { S3IntegrityError, S3LocationError, S3RequestError, S3TransferAbortedError } from "./errors.js";
 import { writeAtomic } from "./manifest.js";
 import { runPool } from "./pool.js";

@@ -1,4 +1,4 @@
-import { RunWriteError } from "../errors.js";
+import { RunWriteError } from "../core/errors.js";
 import { createS3Store, type S3Store } from "./s3-client.js";
 import type { S3StoreOptions } from "./s3-location.js";
 import { S3SyncBusyError } from "./errors.js";

@@ -1,5 +1,5 @@
 import type { S3Client } from "@aws-sdk/client-s3";
-import { importPeer } from "../peer.js";
+import { importPeer } from "../core/peer.js";
 import { toS3Error } from "./errors.js";
 import { resolveS3Options, type ResolvedS3Options, type S3StoreOptions } from "./s3-location.js";
 

@@ -1,4 +1,4 @@
-import { RuntrailError } from "../errors.js";
+import { RuntrailError } from "../core/errors.js";
 
 // Messages name the endpoint, bucket and key, never a credential: the SDK's own error
 // (kept as `cause`) carries request ids, not keys, and we never copy its fields wholesale.
@@ -53,7 +53,7 @@ export class S3EndpointUnreachableError extends RuntrailError {
     super(
       "RUNTRAIL_S3_UNREACHABLE",
       `could not reach the S3 endpoint ${endpoint} (${detail}). Check that it is running and that ` +
-        `--endpoint / RUNTRAIL_S3_ENDPOINT / AWS_ENDPOINT_URL_S3 point at it (for the local test gateway: scripts/ceph-rgw-start.sh).`,
+        `--endpoint / RUNTRAIL_S3_ENDPOINT / AWS_ENDPOINT_URL_S3 point at it.`,
       { value: endpoint, cause },
     );
   }
