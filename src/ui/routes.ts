@@ -1,9 +1,10 @@
 import { stat } from "node:fs/promises";
 import { extname } from "node:path";
-import { ArtifactNotFoundError, CorruptRunError } from "../core/errors.js";
+import { ArtifactNotFoundError, CorruptRunError, InvalidQueryError, InvalidValueError } from "../core/errors.js";
 import { HttpError, checkName, decodeSegment, type RootJail } from "./paths.js";
-import { listRuns, runDetail } from "./runs.js";
+import { apiRunDetail, apiRuns } from "./runs.js";
 import { DEFAULT_POINTS, MAX_POINTS, metricSeries } from "./series.js";
+import type { ListRunsOptions } from "../core/read/list-runs.js";
 import { STATIC_ROUTES, staticFile, type StaticRoute } from "./static-files.js";
 import { imageStream, modelStream, valueStream } from "./versions.js";
 
@@ -60,6 +61,17 @@ function parsePoints(q: URLSearchParams): number {
   return n;
 }
 
+/** `?q=&sort=&limit=&offset=` of `GET /api/runs`, as `listRuns` takes them. */
+function listParams(q: URLSearchParams): ListRunsOptions {
+  const count = (name: string): number | undefined => {
+    const raw = q.get(name);
+    if (raw === null || raw === "") return undefined;
+    if (!/^\d{1,9}$/.test(raw)) throw new HttpError(400, `${name} must be a whole number ≥ 0`);
+    return Number(raw);
+  };
+  return { query: q.get("q") ?? undefined, sort: q.get("sort") ?? undefined, limit: count("limit"), offset: count("offset") };
+}
+
 async function assetReply(jail: RootJail, runDir: string, rawRest: string[]): Promise<Reply> {
   const segments = rawRest.map((s) => decodeSegment(s, "asset path segment"));
   const file = jail.fileInRun(runDir, segments, SERVED_TOPS);
@@ -78,14 +90,14 @@ async function runRoute(jail: RootJail, segs: string[], q: URLSearchParams): Pro
   const runId = decodeSegment(segs[0]!, "run id");
   const runDir = jail.runDir(runId);
   const [what, ...rest] = segs.slice(1);
-  if (what === undefined) return json(200, await runDetail(jail, runId));
+  if (what === undefined) return json(200, await apiRunDetail(jail, runId));
   switch (what) {
     case "metrics":
       if (rest.length !== 1) break;
       return json(200, await metricSeries(jail, runDir, checkName(decodeSegment(rest[0]!, "metric name")), { x: parseX(q), points: parsePoints(q) }));
     case "models": {
       if (rest.length > 1) break;
-      const detail = await runDetail(jail, runId);
+      const detail = await apiRunDetail(jail, runId);
       const names = rest.length ? [checkName(decodeSegment(rest[0]!, "model name"))] : detail.streams.filter((s) => s.kind === "model").map((s) => s.name);
       return json(200, await Promise.all(names.map((n) => modelStream(jail, runDir, n, detail.lineage))));
     }
@@ -124,11 +136,12 @@ export async function route(jail: RootJail, rawUrl: string): Promise<Reply> {
     }
     const segs = rawSegments(rawPath);
     if (segs[0] !== "api") throw new HttpError(404, "not found");
-    if (segs[1] === "runs" && segs.length === 2) return json(200, await listRuns(jail));
+    if (segs[1] === "runs" && segs.length === 2) return json(200, await apiRuns(jail, listParams(q)));
     if (segs[1] === "runs" && segs.length >= 3) return await runRoute(jail, segs.slice(2), q);
     throw new HttpError(404, "no such endpoint");
   } catch (err) {
     if (err instanceof HttpError) return json(err.status, { error: err.message });
+    if (err instanceof InvalidQueryError || err instanceof InvalidValueError) return json(400, { error: err.message });
     if (err instanceof ArtifactNotFoundError || (err as NodeJS.ErrnoException).code === "ENOENT") return json(404, { error: "not found" });
     if (err instanceof CorruptRunError) return json(422, { error: "the stream cannot be parsed" });
     if (process.env.RUNTRAIL_DEBUG === "1") console.error(err);

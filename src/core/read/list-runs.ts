@@ -80,7 +80,8 @@ export async function currentRecords(runsRoot: string, opts: { index?: boolean }
   return records;
 }
 
-async function localRunsRoot(root: string | undefined): Promise<{ runsRoot: string; only?: Set<string> }> {
+/** The local folder holding the runs of `root` (for `s3://`, the cache, with the folder names of that listing). */
+export async function localRunsRoot(root: string | undefined): Promise<{ runsRoot: string; only?: Set<string> }> {
   const given = root ?? defaultOfflineRoot();
   if (given.startsWith("s3://")) return (await import("./s3-root.js")).cacheStoredRuns(given);
   const runsRoot = resolveRunsRoot(given);
@@ -88,13 +89,25 @@ async function localRunsRoot(root: string | undefined): Promise<{ runsRoot: stri
   return { runsRoot };
 }
 
-async function summaries(root: string | undefined, index: boolean | undefined): Promise<RunSummary[]> {
-  const { runsRoot, only } = await localRunsRoot(root);
-  if (only && !only.size) return [];
+function summaries(runsRoot: string, records: RunRecord[], only?: Set<string>): RunSummary[] {
   const now = Date.now();
   const out: RunSummary[] = [];
-  for (const r of await currentRecords(runsRoot, { index })) if (!only || only.has(r.id)) out.push(toSummary(runsRoot, r, now));
+  for (const r of records) if (!only || only.has(r.id)) out.push(toSummary(runsRoot, r, now));
   return out;
+}
+
+/**
+ * {@link listRuns} on a folder known to be a runs root (the dashboard's jail, a cache): no
+ * `runs/` lookup. `only` keeps just those folder names.
+ */
+export async function listRunsIn(runsRoot: string, opts: ListRunsOptions = {}, only?: Set<string>): Promise<RunSummary[]> {
+  const where = parseQuery(opts.query);
+  const order = comparator(parseSort(opts.sort));
+  const limit = checkCount("limit", opts.limit);
+  const offset = checkCount("offset", opts.offset) ?? 0;
+  if (only && !only.size) return [];
+  const runs = summaries(runsRoot, await currentRecords(runsRoot, { index: opts.index }), only).filter((r) => matchQuery(where, r)).sort(order);
+  return runs.slice(offset, limit === undefined ? undefined : offset + limit);
 }
 
 /**
@@ -110,12 +123,10 @@ async function summaries(root: string | undefined, index: boolean | undefined): 
  *   InvalidValueError for a bad limit or offset; ArtifactNotFoundError when the root does not exist.
  */
 export async function listRuns(root?: string, opts: ListRunsOptions = {}): Promise<RunSummary[]> {
-  const where = parseQuery(opts.query);
-  const order = comparator(parseSort(opts.sort));
-  const limit = checkCount("limit", opts.limit);
-  const offset = checkCount("offset", opts.offset) ?? 0;
-  const runs = (await summaries(root, opts.index)).filter((r) => matchQuery(where, r)).sort(order);
-  return runs.slice(offset, limit === undefined ? undefined : offset + limit);
+  parseQuery(opts.query); // a bad query fails before any I/O (or S3 round trip)
+  parseSort(opts.sort);
+  const { runsRoot, only } = await localRunsRoot(root);
+  return listRunsIn(runsRoot, opts, only);
 }
 
 /**
@@ -124,7 +135,8 @@ export async function listRuns(root?: string, opts: ListRunsOptions = {}): Promi
  */
 export async function getRun(root: string | undefined, uuidOrPrefix: string): Promise<RunSummary> {
   if (typeof uuidOrPrefix !== "string" || uuidOrPrefix.length === 0) throw new InvalidValueError("getRun needs a run uuid or uuid prefix.", uuidOrPrefix);
-  const runs = await summaries(root, undefined);
+  const { runsRoot, only } = await localRunsRoot(root);
+  const runs = only && !only.size ? [] : summaries(runsRoot, await currentRecords(runsRoot), only);
   const folder = (r: RunSummary): string => basename(r.path);
   let hits = runs.filter((r) => r.uuid === uuidOrPrefix || folder(r) === uuidOrPrefix);
   if (!hits.length) hits = runs.filter((r) => r.uuid.startsWith(uuidOrPrefix) || folder(r).startsWith(uuidOrPrefix));
