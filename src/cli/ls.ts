@@ -1,4 +1,5 @@
 import { listRuns } from "../core/read/list-runs.js";
+import { resolveRunsRoot } from "../core/read/runs-root.js";
 import type { RunSummary } from "../core/read/summary.js";
 import { UsageError, defaultRoot, parseCommand } from "./args.js";
 import { fmtDuration, fmtNum, fmtTime, table } from "./format.js";
@@ -70,8 +71,9 @@ export async function runLs(argv: string[], out: (s: string) => void = console.l
     out(JSON.stringify(runs, null, 2));
     return 0;
   }
+  const where = root.startsWith("s3://") ? root : resolveRunsRoot(root);
   if (!runs.length) {
-    out(values.query ? `no runs match ${JSON.stringify(values.query)} in ${root}` : `no runs in ${root}`);
+    out(values.query ? `no runs match ${JSON.stringify(values.query)} in ${where}` : `no runs in ${where}`);
     return 0;
   }
   const inputs = differingInputs(runs);
@@ -95,6 +97,6 @@ export async function runLs(argv: string[], out: (s: string) => void = console.l
   if (shownInputs.length) notes.push(`inputs that differ: ${inputs.join(", ")}`);
   if (metrics.length > shownMetrics.length) notes.push(`${metrics.length - shownMetrics.length} more metrics (--json shows all)`);
   for (const r of runs) if (r.damaged) notes.push(`damaged run ${r.uuid}: ${r.damaged.join("; ")}`);
-  out(`\n${runs.length} run${runs.length === 1 ? "" : "s"} under ${root}${notes.length ? `\n${notes.join("\n")}` : ""}`);
+  out(`\n${runs.length} run${runs.length === 1 ? "" : "s"} in ${where}${notes.length ? `\n${notes.join("\n")}` : ""}`);
   return 0;
 }

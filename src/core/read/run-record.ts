@@ -21,14 +21,25 @@ export interface RunRecord {
   metricFps?: Record<string, string>;
 }
 
-/** Inode, size, mtime and ctime: ctime cannot be set back by a copy that keeps times (`cp -p`, rsync -t). */
-export function fingerprint(s: Stats): string {
+/**
+ * How recent a change must be for its fingerprint not to be trusted: file times tick coarsely
+ * (a few ms), so a same-size rewrite in place within one tick would keep the fingerprint. As
+ * git does with "racily clean" files, such a file is read again at the next listing.
+ */
+const RACY_MS = 2000;
+
+/**
+ * Inode, size, mtime and ctime (ctime cannot be set back by a copy that keeps times, `cp -p`,
+ * rsync -t); "" — never equal to a file's — when the file changed too recently to be trusted.
+ */
+export function fingerprint(s: Stats, now = Date.now()): string {
+  if (now - Math.max(s.mtimeMs, s.ctimeMs) < RACY_MS) return "";
   return `${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}`;
 }
 
 /**
  * The fingerprint of `<run>/run.plx.json` as it is now: undefined when there is none (the folder
- * is not a run), "" when it is not a regular file (a damaged run, listed as such).
+ * is not a run), "" when it is not a regular file (a damaged run, listed as such) or just changed.
  */
 export function metaFingerprint(runDir: string): string | undefined {
   try {
@@ -101,7 +112,7 @@ export async function refreshLiveMetrics(runsRoot: string, record: RunRecord): P
   const runDir = join(runsRoot, record.id);
   const now = metricFiles(runDir);
   const before = record.metricFps ?? {};
-  const changed = [...now].filter(([name, fp]) => before[name] !== fp).map(([name]) => name);
+  const changed = [...now].filter(([name, fp]) => fp === "" || before[name] !== fp).map(([name]) => name);
   const removed = Object.keys(before).filter((name) => !now.has(name));
   if (!changed.length && !removed.length) return false;
   const metrics = { ...record.metrics };
