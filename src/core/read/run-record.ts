@@ -22,9 +22,9 @@ export interface RunRecord {
 }
 
 /**
- * How recent a change must be for its fingerprint not to be trusted: file times tick coarsely
- * (a few ms), so a same-size rewrite in place within one tick would keep the fingerprint. As
- * git does with "racily clean" files, such a file is read again at the next listing.
+ * How recent a file's mtime must be for its fingerprint not to be trusted: file times tick
+ * coarsely (a few ms), so a same-size rewrite in place within one tick of our read would keep
+ * the fingerprint. As git does with "racily clean" files, such a file is read again next time.
  */
 const RACY_MS = 2000;
 
@@ -33,7 +33,7 @@ const RACY_MS = 2000;
  * rsync -t); "" — never equal to a file's — when the file changed too recently to be trusted.
  */
 export function fingerprint(s: Stats, now = Date.now()): string {
-  if (now - Math.max(s.mtimeMs, s.ctimeMs) < RACY_MS) return "";
+  if (now - s.mtimeMs < RACY_MS) return "";
   return `${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}`;
 }
 
