@@ -46,11 +46,26 @@ function metricNames(runs: RunSummary[]): string[] {
   return [...seen].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([k]) => k);
 }
 
+/** Joins `-s -metrics.loss` into `--sort=-metrics.loss`: a descending sort starts with "-", which parseArgs takes for an option. */
+function joinValues(argv: string[]): string[] {
+  const out: string[] = [];
+  const long: Record<string, string> = { "-s": "--sort", "--sort": "--sort", "-q": "--query", "--query": "--query" };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const next = argv[i + 1];
+    if (Object.hasOwn(long, a) && next !== undefined && next.startsWith("-")) {
+      out.push(`${long[a]}=${next}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
+}
+
 /** `runtrail ls`. Returns the exit code. */
 export async function runLs(argv: string[], out: (s: string) => void = console.log): Promise<number> {
   const { values, positionals } = parseCommand(
     "ls",
-    argv,
+    joinValues(argv),
     {
       json: { type: "boolean" },
       query: { type: "string", short: "q" },
