@@ -175,7 +175,7 @@ function oracleOrder(keys: Array<[(typeof SORT_FIELDS)[number], boolean]>): (a: 
       if (va === undefined) return 1; // missing values last, either direction
       if (vb === undefined) return -1;
       let d = typeRank(va) - typeRank(vb);
-      if (d === 0) d = typeof va === "number" ? va - (vb as number) : va < vb! ? -1 : va > vb! ? 1 : 0;
+      if (d === 0) d = typeof va === "number" ? va - (vb as number) : (va as string) < (vb as string) ? -1 : (va as string) > (vb as string) ? 1 : 0;
       if (d !== 0) return desc ? -d : d;
     }
     return a.uuid < b.uuid ? -1 : a.uuid > b.uuid ? 1 : 0;
