@@ -17,7 +17,7 @@ import { machineLine, median, type BenchResult } from "./machine.js";
 const SIZES = (process.env.RUNTRAIL_BENCH_LIST_SIZES ?? "1000,10000").split(",").map(Number);
 const METRICS = ["loss", "acc", "val_loss", "val_acc", "lr"];
 const STEPS = 200;
-const REPEATS = 5;
+const REPEATS = Number(process.env.RUNTRAIL_BENCH_LIST_REPEATS ?? 3);
 const SWEEP_VERSION = "2"; // bump when the generated runs change
 const TMP = join(process.cwd(), ".bench-tmp", "list-runs");
 

@@ -45,7 +45,7 @@ export async function resolveRun(arg: string, root: string): Promise<ResolvedRun
   let matches = ids.filter((id) => id === arg);
   if (!matches.length) matches = ids.filter((id) => id.startsWith(arg));
   if (!matches.length) {
-    const records = await currentRecords(runsRoot);
+    const records = currentRecords(runsRoot);
     matches = records.filter((r) => r.meta.name === arg || (r.meta.uuid ?? "").startsWith(arg)).map((r) => r.id);
   }
   if (matches.length === 1) return { runDir: join(runsRoot, matches[0]!), id: matches[0]!, runsRoot };

@@ -54,7 +54,7 @@ export function listStreams(runDir: string): Array<{ kind: string; name: string 
  */
 export async function readRunDetail(runsRoot: string, id: string): Promise<RunDetail> {
   const runDir = join(runsRoot, id);
-  const summary = toSummary(runsRoot, await readRunRecord(runsRoot, id));
+  const summary = toSummary(runsRoot, readRunRecord(runsRoot, id));
   const damaged = [...(summary.damaged ?? [])];
   const meta = readJson(join(runDir, RunLayout.runMeta)).value;
   const lin = readJson(join(runDir, RunLayout.lineages));

@@ -25,23 +25,12 @@ export interface ListRunsOptions {
   index?: boolean;
 }
 
-/** How many run folders are read at once when the index misses them. */
-const READ_CONCURRENCY = 8;
-
 function checkCount(name: string, v: unknown): number | undefined {
   if (v === undefined) return undefined;
   if (typeof v !== "number" || !Number.isInteger(v) || v < 0) {
     throw new InvalidValueError(`${name} must be a whole number ≥ 0, got ${JSON.stringify(v)}.`, v);
   }
   return v;
-}
-
-async function eachLimited<T>(items: T[], fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) await fn(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, items.length) }, worker));
 }
 
 /**
@@ -51,7 +40,7 @@ async function eachLimited<T>(items: T[], fn: (item: T) => Promise<void>): Promi
  * ones read again (live values); a finished run's metric files are not looked at, since every
  * writer that changes them (a resume, `end()`) rewrites `run.plx.json` too.
  */
-export async function currentRecords(runsRoot: string, opts: { index?: boolean } = {}): Promise<RunRecord[]> {
+export function currentRecords(runsRoot: string, opts: { index?: boolean } = {}): RunRecord[] {
   const useIndex = opts.index !== false;
   const indexed = useIndex ? loadIndex(runsRoot) : new Map<string, RunRecord>();
   const records: RunRecord[] = [];
@@ -70,12 +59,8 @@ export async function currentRecords(runsRoot: string, opts: { index?: boolean }
     }
   }
   let changed = toRead.length > 0 || records.length !== indexed.size;
-  await eachLimited(toRead, async ({ slot, id }) => {
-    records[slot] = await readRunRecord(runsRoot, id);
-  });
-  await eachLimited(live, async (r) => {
-    if (await refreshLiveMetrics(runsRoot, r)) changed = true;
-  });
+  for (const { slot, id } of toRead) records[slot] = readRunRecord(runsRoot, id);
+  for (const r of live) if (refreshLiveMetrics(runsRoot, r)) changed = true;
   if (useIndex && changed) saveIndex(runsRoot, records);
   return records;
 }
@@ -106,7 +91,7 @@ export async function listRunsIn(runsRoot: string, opts: ListRunsOptions = {}, o
   const limit = checkCount("limit", opts.limit);
   const offset = checkCount("offset", opts.offset) ?? 0;
   if (only && !only.size) return [];
-  const runs = summaries(runsRoot, await currentRecords(runsRoot, { index: opts.index }), only).filter((r) => matchQuery(where, r)).sort(order);
+  const runs = summaries(runsRoot, currentRecords(runsRoot, { index: opts.index }), only).filter((r) => matchQuery(where, r)).sort(order);
   return runs.slice(offset, limit === undefined ? undefined : offset + limit);
 }
 
@@ -136,7 +121,7 @@ export async function listRuns(root?: string, opts: ListRunsOptions = {}): Promi
 export async function getRun(root: string | undefined, uuidOrPrefix: string): Promise<RunSummary> {
   if (typeof uuidOrPrefix !== "string" || uuidOrPrefix.length === 0) throw new InvalidValueError("getRun needs a run uuid or uuid prefix.", uuidOrPrefix);
   const { runsRoot, only } = await localRunsRoot(root);
-  const runs = only && !only.size ? [] : summaries(runsRoot, await currentRecords(runsRoot), only);
+  const runs = only && !only.size ? [] : summaries(runsRoot, currentRecords(runsRoot), only);
   const folder = (r: RunSummary): string => basename(r.path);
   let hits = runs.filter((r) => r.uuid === uuidOrPrefix || folder(r) === uuidOrPrefix);
   if (!hits.length) hits = runs.filter((r) => r.uuid.startsWith(uuidOrPrefix) || folder(r).startsWith(uuidOrPrefix));

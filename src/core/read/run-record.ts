@@ -68,10 +68,10 @@ export function metricFiles(runDir: string): Map<string, string> {
   return out;
 }
 
-async function lastValues(runDir: string, names: Iterable<string>): Promise<Record<string, MetricLast>> {
+function lastValues(runDir: string, names: Iterable<string>): Record<string, MetricLast> {
   const out: Record<string, MetricLast> = {};
   for (const name of names) {
-    const last = await lastMetricRow(join(runDir, RunLayout.events, "metric", `${name}.plx`));
+    const last = lastMetricRow(join(runDir, RunLayout.events, "metric", `${name}.plx`));
     if (last) out[name] = last;
   }
   return out;
@@ -84,7 +84,7 @@ function unreadableMeta(why: string): MetaFields {
 }
 
 /** Reads one run folder from scratch. Never throws: what cannot be read is reported in `meta.damaged`. */
-export async function readRunRecord(runsRoot: string, id: string): Promise<RunRecord> {
+export function readRunRecord(runsRoot: string, id: string): RunRecord {
   const runDir = join(runsRoot, id);
   // Taken before reading: a write that lands in between leaves a stale fingerprint, so the next listing reads again.
   const metaFp = metaFingerprint(runDir) ?? "";
@@ -99,7 +99,7 @@ export async function readRunRecord(runsRoot: string, id: string): Promise<RunRe
     }
   }
   const files = metricFiles(runDir);
-  const record: RunRecord = { id, metaFp, meta, metrics: await lastValues(runDir, files.keys()) };
+  const record: RunRecord = { id, metaFp, meta, metrics: lastValues(runDir, files.keys()) };
   if (!isFinalStatus(meta.status)) record.metricFps = Object.fromEntries(files);
   return record;
 }
@@ -108,7 +108,7 @@ export async function readRunRecord(runsRoot: string, id: string): Promise<RunRe
  * Brings the live part of a run that is not finished up to date: metric files added, removed,
  * or grown since the record was made are read again. Returns whether anything changed.
  */
-export async function refreshLiveMetrics(runsRoot: string, record: RunRecord): Promise<boolean> {
+export function refreshLiveMetrics(runsRoot: string, record: RunRecord): boolean {
   const runDir = join(runsRoot, record.id);
   const now = metricFiles(runDir);
   const before = record.metricFps ?? {};
@@ -118,7 +118,7 @@ export async function refreshLiveMetrics(runsRoot: string, record: RunRecord): P
   const metrics = { ...record.metrics };
   for (const name of removed) delete metrics[name];
   for (const name of changed) delete metrics[name];
-  Object.assign(metrics, await lastValues(runDir, changed));
+  Object.assign(metrics, lastValues(runDir, changed));
   record.metrics = metrics;
   record.metricFps = Object.fromEntries(now);
   return true;
