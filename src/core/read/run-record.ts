@@ -50,8 +50,11 @@ export function metaFingerprint(runDir: string): string | undefined {
   }
 }
 
-/** The metric files of a run (`events/metric/*.plx`, regular files reached without a symlink) and their fingerprints. */
-export function metricFiles(runDir: string): Map<string, string> {
+/**
+ * The metric files of a run (`events/metric/*.plx`, regular files reached without a symlink)
+ * and, with `fingerprints` (runs still going), their fingerprints; else "".
+ */
+export function metricFiles(runDir: string, fingerprints = true): Map<string, string> {
   const out = new Map<string, string>();
   const events = join(runDir, RunLayout.events);
   const dir = join(events, "metric");
@@ -59,6 +62,10 @@ export function metricFiles(runDir: string): Map<string, string> {
     if (!lstatSync(events).isDirectory() || !lstatSync(dir).isDirectory()) return out;
     for (const e of readdirSync(dir, { withFileTypes: true })) {
       if (!e.isFile() || !e.name.endsWith(".plx")) continue;
+      if (!fingerprints) {
+        out.set(e.name.slice(0, -4), "");
+        continue;
+      }
       const s = lstatSync(join(dir, e.name));
       if (s.isFile()) out.set(e.name.slice(0, -4), fingerprint(s));
     }
@@ -98,9 +105,10 @@ export function readRunRecord(runsRoot: string, id: string): RunRecord {
       meta = unreadableMeta("run.plx.json: not valid JSON");
     }
   }
-  const files = metricFiles(runDir);
+  const live = !isFinalStatus(meta.status);
+  const files = metricFiles(runDir, live);
   const record: RunRecord = { id, metaFp, meta, metrics: lastValues(runDir, files.keys()) };
-  if (!isFinalStatus(meta.status)) record.metricFps = Object.fromEntries(files);
+  if (live) record.metricFps = Object.fromEntries(files);
   return record;
 }
 
