@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 import { init, listRuns, getRun } from "../../src/index.js";
@@ -18,6 +18,16 @@ const spec = (i: number, over: Partial<SweepRunSpec> = {}): SweepRunSpec => ({
   metrics: { loss: [1, 1 / (i + 1)] },
   ...over,
 });
+
+/** Sets the mtimes under `dir` an hour back, so the index trusts their fingerprints (see its racy window). */
+function utimesAll(dir: string): void {
+  const old = new Date(Date.now() - 3_600_000);
+  for (const n of readdirSync(dir)) {
+    const p = join(dir, n);
+    if (statSync(p).isDirectory()) utimesAll(p);
+    else utimesSync(p, old, old);
+  }
+}
 
 function files(dir: string): string[] {
   const out: string[] = [];
@@ -85,6 +95,29 @@ describe("the run index", () => {
     writeFileSync(join(other, "runs", ".runtrail"), "not a folder");
     expect((await listRuns(other, { sort: "-metrics.loss" })).map((r) => r.name)).toEqual(["run-0", "run-1", "run-2", "run-3", "run-4"]);
     expect(readFileSync(join(other, "runs", ".runtrail"), "utf8")).toBe("not a folder");
+  });
+
+  it("records a few changes in a journal and rewrites the index whole only when runs are removed", async () => {
+    const base = tmp();
+    const runsRoot = join(base, "runs");
+    for (let i = 0; i < 30; i++) utimesAll(writeSweepRun(runsRoot, spec(i)));
+    await listRuns(base);
+    const index = join(runsRoot, ".runtrail", "index.json");
+    const journal = join(runsRoot, ".runtrail", "index.journal");
+    const before = statSync(index).ino;
+    utimesAll(writeSweepRun(runsRoot, spec(3, { status: "failed", metrics: { loss: [0.001] } })));
+    expect((await listRuns(base, { sort: "metrics.loss", limit: 1 }))[0]).toMatchObject({ uuid: sweepUuid(3), status: "failed" });
+    expect(statSync(index).ino).toBe(before); // not rewritten
+    expect(readFileSync(journal, "utf8").trim().split("\n")).toHaveLength(1);
+    await listRuns(base);
+    expect(readFileSync(journal, "utf8").trim().split("\n")).toHaveLength(1); // nothing new to record
+    rmSync(join(runsRoot, sweepUuid(4)), { recursive: true });
+    expect(await listRuns(base)).toHaveLength(29);
+    expect(statSync(index).ino).not.toBe(before);
+    expect(existsSync(journal)).toBe(false);
+    const indexed = JSON.parse(readFileSync(index, "utf8")) as { runs: Array<{ id: string; meta: { status: string } }> };
+    expect(indexed.runs).toHaveLength(29);
+    expect(indexed.runs.find((r) => r.id === sweepUuid(3))?.meta.status).toBe("failed");
   });
 
   it("shows a running run's live metric values, written through the real API", async () => {

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { basename, join } from "node:path";
 import { ArtifactNotFoundError, InvalidValueError } from "../errors.js";
-import { loadIndex, saveIndex } from "./index-store.js";
+import { loadIndex, saveIndex, type LoadedIndex } from "./index-store.js";
 import { matchQuery, parseQuery } from "./query.js";
 import { metaFingerprint, readRunRecord, refreshLiveMetrics, toSummary, type RunRecord } from "./run-record.js";
 import { defaultOfflineRoot, listRunFolders, resolveRunsRoot } from "./runs-root.js";
@@ -42,14 +42,17 @@ function checkCount(name: string, v: unknown): number | undefined {
  */
 export function currentRecords(runsRoot: string, opts: { index?: boolean } = {}): RunRecord[] {
   const useIndex = opts.index !== false;
-  const indexed = useIndex ? loadIndex(runsRoot) : new Map<string, RunRecord>();
+  const loaded: LoadedIndex = useIndex ? loadIndex(runsRoot) : { records: new Map(), journalLines: 0, hasBase: false };
+  const indexed = loaded.records;
   const records: RunRecord[] = [];
   const toRead: Array<{ slot: number; id: string }> = [];
   const live: RunRecord[] = [];
+  let stillThere = 0;
   for (const id of listRunFolders(runsRoot)) {
     const fp = metaFingerprint(join(runsRoot, id));
     if (fp === undefined) continue; // not a run folder
     const known = indexed.get(id);
+    if (known) stillThere++;
     if (known && fp !== "" && known.metaFp === fp) {
       records.push(known);
       if (known.metricFps) live.push(known);
@@ -58,10 +61,11 @@ export function currentRecords(runsRoot: string, opts: { index?: boolean } = {})
       records.push(known!); // replaced below
     }
   }
-  let changed = toRead.length > 0 || records.length !== indexed.size;
-  for (const { slot, id } of toRead) records[slot] = readRunRecord(runsRoot, id);
-  for (const r of live) if (refreshLiveMetrics(runsRoot, r)) changed = true;
-  if (useIndex && changed) saveIndex(runsRoot, records);
+  const changed: RunRecord[] = [];
+  for (const { slot, id } of toRead) changed.push((records[slot] = readRunRecord(runsRoot, id)));
+  for (const r of live) if (refreshLiveMetrics(runsRoot, r)) changed.push(r);
+  const removed = stillThere < indexed.size;
+  if (useIndex && (changed.length || removed)) saveIndex(runsRoot, records, changed, loaded, removed);
   return records;
 }
 
