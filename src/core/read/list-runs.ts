@@ -70,7 +70,7 @@ export function currentRecords(runsRoot: string, opts: { index?: boolean } = {})
 }
 
 /** The local folder holding the runs of `root` (for `s3://`, the cache, with the folder names of that listing). */
-export async function localRunsRoot(root: string | undefined): Promise<{ runsRoot: string; only?: Set<string> }> {
+async function localRunsRoot(root: string | undefined): Promise<{ runsRoot: string; only?: Set<string> }> {
   const given = root ?? defaultOfflineRoot();
   if (given.startsWith("s3://")) return (await import("./s3-root.js")).cacheStoredRuns(given);
   const runsRoot = resolveRunsRoot(given);
