@@ -17,6 +17,9 @@ export type {
   ModelValue,
 } from "./core/events/values.js";
 export { loadRun } from "./core/load-run.js";
+export { listRuns, getRun } from "./core/read/list-runs.js";
+export type { ListRunsOptions } from "./core/read/list-runs.js";
+export type { RunSummary, MetricLast } from "./core/read/summary.js";
 export type { LoadedRun } from "./core/load-run.js";
 export type { V1RunArtifact } from "./core/lineage.js";
 export type { RunMeta, RunStatus, V1StatusCondition } from "./core/run-meta.js";

@@ -13,6 +13,12 @@ export interface TableOptions {
   indent?: number;
 }
 
+/** A cell's text: strings as they are; anything else (a damaged run's field) as JSON, never `[object Object]`. */
+function cellText(v: unknown): string {
+  if (v === undefined || v === null) return "";
+  return typeof v === "string" ? v : (JSON.stringify(v) ?? String(v));
+}
+
 function cut(s: string, max: number): string {
   return s.length <= max ? s : `${s.slice(0, Math.max(1, max - 1))}…`;
 }
@@ -27,10 +33,10 @@ function cut(s: string, max: number): string {
  * // ----  ----
  * // loss  0.12
  */
-export function table(headers: string[], rows: string[][], opts: TableOptions = {}): string {
+export function table(headers: string[], rows: unknown[][], opts: TableOptions = {}): string {
   const max = opts.maxWidth ?? 48;
   const pad = " ".repeat(opts.indent ?? 0);
-  const cells = [headers, ...rows].map((r) => headers.map((_, i) => cut((r[i] ?? "").replace(/\s+/g, " "), max)));
+  const cells = [headers, ...rows].map((r) => headers.map((_, i) => cut(cellText(r[i]).replace(/\s+/g, " "), max)));
   const widths = headers.map((_, i) => Math.max(...cells.map((r) => r[i]!.length)));
   const line = (r: string[]): string =>
     pad + r.map((c, i) => (opts.align?.[i] === "r" ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join("  ").trimEnd();
@@ -47,7 +53,7 @@ export function keyValues(pairs: Array<[string, string]>, indent = 0): string {
 /** A number in at most 4 significant digits (`0.1235`, `12`, `1.2e-5`); `–` for null. */
 export function fmtNum(v: unknown): string {
   if (v === null || v === undefined) return "–";
-  if (typeof v !== "number") return String(v);
+  if (typeof v !== "number") return typeof v === "string" ? v : (JSON.stringify(v) ?? String(v));
   if (Number.isNaN(v)) return "nan";
   if (!Number.isFinite(v)) return v > 0 ? "inf" : "-inf";
   if (Number.isInteger(v)) return String(v);

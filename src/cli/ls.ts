@@ -1,62 +1,117 @@
-import { existsSync } from "node:fs";
-import { dirname, resolve } from "node:path";
-import { ArtifactNotFoundError } from "../core/errors.js";
-import { RootJail } from "../ui/paths.js";
-import { listRuns, resolveRunsRoot } from "../ui/runs.js";
-import { defaultRoot, parseCommand } from "./args.js";
+import { listRuns } from "../core/read/list-runs.js";
+import { resolveRunsRoot } from "../core/read/runs-root.js";
+import type { RunSummary } from "../core/read/summary.js";
+import { UsageError, defaultRoot, parseCommand } from "./args.js";
 import { fmtDuration, fmtNum, fmtTime, table } from "./format.js";
 
-export const LS_USAGE = `runtrail ls [root] [--json]
+export const LS_USAGE = `runtrail ls [root] [-q QUERY] [-s SORT] [-l LIMIT] [--offset N] [--json]
 
-List the runs under a runs root (default: $POLYAXON_OFFLINE_ROOT or ./plx; an offline root's
-runs/ sub-folder is used when it exists), or stored under s3://bucket/prefix (endpoint and
-credentials from RUNTRAIL_S3_ENDPOINT / AWS_* variables), newest first, with status, duration
-and last metrics.
+List the runs under a root (default: $POLYAXON_OFFLINE_ROOT or ./plx; an offline root's runs/
+sub-folder is used when it exists), or stored under s3://bucket/prefix (endpoint and credentials
+from RUNTRAIL_S3_ENDPOINT / AWS_* variables). The table shows status, duration, the inputs that
+differ between the listed runs, and the last value of each metric.
 
-  --json   print the summaries as JSON instead of a table`;
+  -q, --query QUERY  Polyaxon's query language, as \`polyaxon ops ls -q\`:
+                     status:succeeded, metrics.val_loss:<0.1, inputs.lr:0.001|0.01,
+                     name:%sweep%, created_at:2024-05-01..2024-05-31, tags:~baseline
+  -s, --sort SORT    fields, - for descending: -metrics.val_acc, created_at (default -created_at)
+  -l, --limit N      at most N runs
+  --offset N         skip the first N runs
+  --json             print the runs as listRuns() returns them`;
 
-/** Brings the metadata of every run under `s3://bucket/prefix` into the local cache. */
-async function cacheStoredRuns(uri: string): Promise<{ runsRoot: string; only: Set<string> }> {
-  const { listS3Runs, materializeS3Run, createS3Store } = await import("../store/index.js");
-  const store = await createS3Store();
-  try {
-    const stored = await listS3Runs(uri, { store });
-    let runsRoot = "";
-    for (const r of stored) runsRoot = dirname(await materializeS3Run(r.uri, { store, metadataOnly: true }));
-    return { runsRoot: runsRoot || uri, only: new Set(stored.map((r) => r.uuid)) };
-  } finally {
-    store.destroy();
-  }
+const MAX_INPUT_COLUMNS = 6;
+const MAX_METRIC_COLUMNS = 6;
+
+function count(name: string, raw: string | boolean | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  if (typeof raw !== "string" || !/^\d{1,9}$/.test(raw)) throw new UsageError(`ls: ${name} must be a whole number ≥ 0, got ${JSON.stringify(raw)}`);
+  return Number(raw);
 }
 
-/** `runtrail ls [root] [--json]`. Returns the exit code. */
+function inputText(v: unknown): string {
+  if (v === undefined) return "–";
+  return typeof v === "number" ? fmtNum(v) : typeof v === "string" ? v : JSON.stringify(v);
+}
+
+/** Input keys whose values are not the same in every listed run (a sweep's varied hyperparameters). */
+export function differingInputs(runs: RunSummary[]): string[] {
+  const keys = new Set<string>();
+  for (const r of runs) for (const k of Object.keys(r.inputs)) keys.add(k);
+  return [...keys].filter((k) => new Set(runs.map((r) => JSON.stringify(r.inputs[k]) ?? "")).size > 1).sort();
+}
+
+function metricNames(runs: RunSummary[]): string[] {
+  const seen = new Map<string, number>();
+  for (const r of runs) for (const k of Object.keys(r.metrics)) seen.set(k, (seen.get(k) ?? 0) + 1);
+  return [...seen].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([k]) => k);
+}
+
+/** Joins `-s -metrics.loss` into `--sort=-metrics.loss`: a descending sort starts with "-", which parseArgs takes for an option. */
+function joinValues(argv: string[]): string[] {
+  const out: string[] = [];
+  const long: Record<string, string> = { "-s": "--sort", "--sort": "--sort", "-q": "--query", "--query": "--query" };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const next = argv[i + 1];
+    if (Object.hasOwn(long, a) && next !== undefined && next.startsWith("-")) {
+      out.push(`${long[a]}=${next}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
+}
+
+/** `runtrail ls`. Returns the exit code. */
 export async function runLs(argv: string[], out: (s: string) => void = console.log): Promise<number> {
-  const { values, positionals } = parseCommand("ls", argv, { json: { type: "boolean" } }, 1);
+  const { values, positionals } = parseCommand(
+    "ls",
+    joinValues(argv),
+    {
+      json: { type: "boolean" },
+      query: { type: "string", short: "q" },
+      sort: { type: "string", short: "s" },
+      limit: { type: "string", short: "l" },
+      offset: { type: "string" },
+    },
+    1,
+  );
   const root = positionals[0] ?? defaultRoot();
-  const { runsRoot, only } = root.startsWith("s3://") ? await cacheStoredRuns(root) : { runsRoot: resolve(resolveRunsRoot(root)), only: undefined };
-  if (!existsSync(runsRoot)) throw new ArtifactNotFoundError(`the runs root ${runsRoot} does not exist (pass a folder: runtrail ls <root>).`, root);
-  const runs = (await listRuns(new RootJail(runsRoot))).filter((r) => !only || only.has(r.id));
+  const runs = await listRuns(root, {
+    query: values.query as string | undefined,
+    sort: values.sort as string | undefined,
+    limit: count("--limit", values.limit),
+    offset: count("--offset", values.offset),
+  });
   if (values.json) {
     out(JSON.stringify(runs, null, 2));
     return 0;
   }
+  const where = root.startsWith("s3://") ? root : resolveRunsRoot(root);
   if (!runs.length) {
-    out(`no runs in ${runsRoot}`);
+    out(values.query ? `no runs match ${JSON.stringify(values.query)} in ${where}` : `no runs in ${where}`);
     return 0;
   }
+  const inputs = differingInputs(runs);
+  const metrics = metricNames(runs);
+  const shownInputs = inputs.slice(0, MAX_INPUT_COLUMNS);
+  const shownMetrics = metrics.slice(0, MAX_METRIC_COLUMNS);
   const rows = runs.map((r) => [
-    r.id.slice(0, 12),
+    r.uuid.slice(0, 12),
     r.name ?? "–",
     r.project ?? "–",
-    r.status,
+    r.status ?? "damaged",
     fmtTime(r.createdAt),
     fmtDuration(r.duration),
-    Object.entries(r.lastMetrics)
-      .slice(0, 4)
-      .map(([k, v]) => `${k}=${fmtNum(v.value)}`)
-      .join(" "),
+    ...shownInputs.map((k) => inputText(r.inputs[k])),
+    ...shownMetrics.map((k) => (r.metrics[k] ? fmtNum(r.metrics[k].value) : "–")),
   ]);
-  out(table(["RUN", "NAME", "PROJECT", "STATUS", "CREATED", "DURATION", "LAST METRICS"], rows, { align: ["l", "l", "l", "l", "l", "r", "l"], maxWidth: 60 }));
-  out(`\n${runs.length} run${runs.length === 1 ? "" : "s"} in ${runsRoot}`);
+  const headers = ["RUN", "NAME", "PROJECT", "STATUS", "CREATED", "DURATION", ...shownInputs, ...shownMetrics];
+  const align = headers.map((_, i) => (i === 5 || i >= 6 + shownInputs.length ? "r" : "l") as "l" | "r");
+  out(table(headers, rows, { align, maxWidth: 40 }));
+  const notes: string[] = [];
+  if (shownInputs.length) notes.push(`inputs that differ: ${inputs.join(", ")}`);
+  if (metrics.length > shownMetrics.length) notes.push(`${metrics.length - shownMetrics.length} more metrics (--json shows all)`);
+  for (const r of runs) if (r.damaged) notes.push(`damaged run ${r.uuid}: ${r.damaged.join("; ")}`);
+  out(`\n${runs.length} run${runs.length === 1 ? "" : "s"} in ${where}${notes.length ? `\n${notes.join("\n")}` : ""}`);
   return 0;
 }

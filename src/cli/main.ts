@@ -15,7 +15,7 @@ Track machine-learning runs in Polyaxon's format, and look at them.
 
 Commands:
   demo                              train a small tfjs model with tracking and checkpoints
-  ls [root]                         list the runs under root (default $POLYAXON_OFFLINE_ROOT or ./plx)
+  ls [root] [-q QUERY] [-s SORT]    list and query the runs under root (default $POLYAXON_OFFLINE_ROOT or ./plx)
   show <run>                        status, metrics, model versions and lineage of one run
   ui [root] [--port N] [--host H]   serve the local dashboard on http://127.0.0.1:5577/
   report <run> -o report.html       write a self-contained HTML report of one run

@@ -1,9 +1,9 @@
 import { existsSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import { loadRun } from "../core/load-run.js";
+import { currentRecords } from "../core/read/list-runs.js";
 import { ArtifactNotFoundError } from "../core/errors.js";
 import { RunLayout } from "../core/paths.js";
-import { listRunIds, resolveRunsRoot } from "../ui/runs.js";
+import { listRunFolders, resolveRunsRoot } from "../core/read/runs-root.js";
 import { UsageError } from "./args.js";
 
 /** A run picked on the command line. */
@@ -41,16 +41,12 @@ export async function resolveRun(arg: string, root: string): Promise<ResolvedRun
   if (!existsSync(runsRoot)) {
     throw new ArtifactNotFoundError(`"${arg}" is not a run folder, and the runs root ${runsRoot} does not exist (pass --root <folder>).`, arg);
   }
-  const ids = await listRunIds(runsRoot);
+  const ids = listRunFolders(runsRoot).filter((id) => existsSync(join(runsRoot, id, RunLayout.runMeta)));
   let matches = ids.filter((id) => id === arg);
   if (!matches.length) matches = ids.filter((id) => id.startsWith(arg));
   if (!matches.length) {
-    const named: string[] = [];
-    for (const id of ids) {
-      const run = await loadRun(join(runsRoot, id)).catch(() => undefined);
-      if (run && (run.meta.name === arg || run.uuid.startsWith(arg))) named.push(id);
-    }
-    matches = named;
+    const records = currentRecords(runsRoot);
+    matches = records.filter((r) => r.meta.name === arg || (r.meta.uuid ?? "").startsWith(arg)).map((r) => r.id);
   }
   if (matches.length === 1) return { runDir: join(runsRoot, matches[0]!), id: matches[0]!, runsRoot };
   if (!matches.length) throw new ArtifactNotFoundError(`no run "${arg}" in ${runsRoot} (give a run folder path, a uuid prefix or a run name; \`runtrail ls\` lists them).`, arg);

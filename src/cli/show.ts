@@ -1,7 +1,7 @@
 import { readRegularText } from "../core/fs-safe.js";
 import { parseMetricColumns } from "../core/events/reader.js";
 import { RootJail } from "../ui/paths.js";
-import { runDetail } from "../ui/runs.js";
+import { apiRunDetail } from "../ui/runs.js";
 import { metricDirection, recordedDirections, type Direction } from "../core/read/direction.js";
 import { metricFacts, type MetricFacts } from "../core/read/metric-facts.js";
 import { readVersions, type VersionedStreamView } from "../core/read/versions.js";
@@ -31,16 +31,22 @@ function specText(metrics: Record<string, unknown>): string {
     .join(" ");
 }
 
-function lineageSummary(summary: Record<string, unknown> | undefined): string {
-  if (!summary) return "";
+/** A lineage summary value fit to print: text or a number; anything else (a damaged record) is left out. */
+function scalar(v: unknown): string | undefined {
+  return typeof v === "string" ? v : typeof v === "number" ? fmtNum(v) : undefined;
+}
+
+function lineageSummary(summary: unknown): string {
+  if (!summary || typeof summary !== "object") return "";
   const s = summary as Record<string, any>;
   const bits: string[] = [];
-  if (s.framework) bits.push(`framework=${s.framework}`);
-  if (s.step && typeof s.step === "object") bits.push(`steps=${s.step.min}..${s.step.max} (${s.step.count})`);
-  if (s.metric && typeof s.metric === "object" && "last" in s.metric) bits.push(`last=${fmtNum(s.metric.last)}`);
-  if (s.latest && typeof s.latest === "object") bits.push(`latest=${s.latest.step}`);
-  if (s.best && typeof s.best === "object") bits.push(`best=${s.best.step}${s.best.monitor ? ` (${s.best.monitor}=${fmtNum(s.best.value)})` : ""}`);
-  if (s.hash) bits.push(`hash=${s.hash}`);
+  const obj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null;
+  if (scalar(s.framework)) bits.push(`framework=${scalar(s.framework)}`);
+  if (obj(s.step) && scalar(s.step.min) && scalar(s.step.max)) bits.push(`steps=${scalar(s.step.min)}..${scalar(s.step.max)} (${scalar(s.step.count) ?? "?"})`);
+  if (obj(s.metric) && "last" in s.metric) bits.push(`last=${fmtNum(s.metric.last)}`);
+  if (obj(s.latest) && scalar(s.latest.step)) bits.push(`latest=${scalar(s.latest.step)}`);
+  if (obj(s.best) && scalar(s.best.step)) bits.push(`best=${scalar(s.best.step)}${scalar(s.best.monitor) ? ` (${scalar(s.best.monitor)}=${fmtNum(s.best.value)})` : ""}`);
+  if (scalar(s.hash)) bits.push(`hash=${scalar(s.hash)}`);
   return bits.join(" ");
 }
 
@@ -65,7 +71,7 @@ export async function runShow(argv: string[], out: (s: string) => void = console
   const { runDir, id, runsRoot } = await resolveRun(arg, (values.root as string | undefined) ?? defaultRoot());
   const jail = new RootJail(runsRoot);
   const realDir = jail.runDir(id);
-  const d = await runDetail(jail, id);
+  const d = await apiRunDetail(jail, id);
   const modes = recordedDirections(d.lineage);
   const metricStreams = d.streams.filter((s) => s.kind === "metric");
   const metrics = await Promise.all(metricStreams.map((s) => readMetricFacts(jail, realDir, s.name, metricDirection(s.name, modes.get(s.name)))));
@@ -87,11 +93,12 @@ export async function runShow(argv: string[], out: (s: string) => void = console
     keyValues([
       ["run", `${d.uuid}${d.name ? `  (${d.name})` : ""}`],
       ["project", d.project ?? "–"],
-      ["status", d.status],
+      ["status", d.status ?? "damaged"],
       ["created", fmtTime(d.createdAt)],
       ["finished", fmtTime(d.finishedAt)],
       ["duration", fmtDuration(d.duration)],
       ["path", runDir],
+      ...(d.damaged ? [["damaged", d.damaged.join("; ")] as [string, string]] : []),
     ]),
   );
   if (metrics.length) {

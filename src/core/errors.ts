@@ -130,3 +130,14 @@ export class ProtectedRunPathError extends RuntrailError {
     );
   }
 }
+
+/**
+ * A `query` or `sort` given to `listRuns` (or `runtrail ls -q/-s`, `GET /api/runs?q=&sort=`) is not
+ * Polyaxon's query language. The message says where (the condition or sort term, and its column)
+ * and what is allowed there; `value` is the whole query or sort.
+ */
+export class InvalidQueryError extends RuntrailError {
+  constructor(message: string, value?: unknown) {
+    super("RUNTRAIL_INVALID_QUERY", message, { value });
+  }
+}

@@ -1,13 +1,24 @@
 import { stat } from "node:fs/promises";
 import { extname } from "node:path";
-import { ArtifactNotFoundError, CorruptRunError, NotRegularFileError, PathEscapeError } from "../core/errors.js";
+import { ArtifactNotFoundError, CorruptRunError, InvalidQueryError, InvalidValueError, NotRegularFileError, PathEscapeError } from "../core/errors.js";
 import { lastRows } from "../core/read/tail.js";
-import { metricDirection, recordedDirections } from "../core/read/direction.js";
+import { metricDirection, recordedDirections, type Direction } from "../core/read/direction.js";
 import { readImageVersions, readRunLineage, readVersions, type StreamVersion, type VersionedStreamView } from "../core/read/versions.js";
 import { HttpError, checkName, decodeSegment, type RootJail } from "./paths.js";
-import { listRuns, runDetail } from "./runs.js";
+import { apiRunDetail, apiRuns } from "./runs.js";
 import { DEFAULT_POINTS, MAX_POINTS, metricSeries } from "./series.js";
+import type { ListRunsOptions } from "../core/read/list-runs.js";
 import { STATIC_ROUTES, staticFile, type StaticRoute } from "./static-files.js";
+
+/** The metric directions the run's lineage records; none when the lineage cannot be read (its metrics are still shown). */
+function recordedDirectionsOf(runDir: string): Map<string, Direction> {
+  try {
+    return recordedDirections(readRunLineage(runDir));
+  } catch (err) {
+    if (err instanceof CorruptRunError || err instanceof NotRegularFileError) return new Map();
+    throw err;
+  }
+}
 
 /** What a route answers: bytes in memory, or a file inside the runs root to stream. */
 export type Reply =
@@ -68,6 +79,17 @@ function parsePoints(q: URLSearchParams): number {
   return n;
 }
 
+/** `?q=&sort=&limit=&offset=` of `GET /api/runs`, as `listRuns` takes them. */
+function listParams(q: URLSearchParams): ListRunsOptions {
+  const count = (name: string): number | undefined => {
+    const raw = q.get(name);
+    if (raw === null || raw === "") return undefined;
+    if (!/^\d{1,9}$/.test(raw)) throw new HttpError(400, `${name} must be a whole number ≥ 0`);
+    return Number(raw);
+  };
+  return { query: q.get("q") ?? undefined, sort: q.get("sort") ?? undefined, limit: count("limit"), offset: count("offset") };
+}
+
 async function assetReply(jail: RootJail, runDir: string, rawRest: string[]): Promise<Reply> {
   const segments = rawRest.map((s) => decodeSegment(s, "asset path segment"));
   const file = jail.fileInRun(runDir, segments, SERVED_TOPS);
@@ -86,18 +108,18 @@ async function runRoute(jail: RootJail, segs: string[], q: URLSearchParams): Pro
   const runId = decodeSegment(segs[0]!, "run id");
   const runDir = jail.runDir(runId);
   const [what, ...rest] = segs.slice(1);
-  if (what === undefined) return json(200, await runDetail(jail, runId));
+  if (what === undefined) return json(200, await apiRunDetail(jail, runId));
   switch (what) {
     case "metrics": {
       if (rest.length !== 1) break;
       const name = checkName(decodeSegment(rest[0]!, "metric name"));
       jail.checkRunFiles(runDir);
-      const direction = metricDirection(name, recordedDirections(readRunLineage(runDir)).get(name));
+      const direction = metricDirection(name, recordedDirectionsOf(runDir).get(name));
       return json(200, await metricSeries(jail, runDir, name, { x: parseX(q), points: parsePoints(q), direction }));
     }
     case "models": {
       if (rest.length > 1) break;
-      const detail = await runDetail(jail, runId);
+      const detail = await apiRunDetail(jail, runId);
       const names = rest.length ? [checkName(decodeSegment(rest[0]!, "model name"))] : detail.streams.filter((s) => s.kind === "model").map((s) => s.name);
       return json(
         200,
@@ -149,11 +171,12 @@ export async function route(jail: RootJail, rawUrl: string): Promise<Reply> {
     }
     const segs = rawSegments(rawPath);
     if (segs[0] !== "api") throw new HttpError(404, "not found");
-    if (segs[1] === "runs" && segs.length === 2) return json(200, await listRuns(jail));
+    if (segs[1] === "runs" && segs.length === 2) return json(200, await apiRuns(jail, listParams(q)));
     if (segs[1] === "runs" && segs.length >= 3) return await runRoute(jail, segs.slice(2), q);
     throw new HttpError(404, "no such endpoint");
   } catch (err) {
     if (err instanceof HttpError) return json(err.status, { error: err.message });
+    if (err instanceof InvalidQueryError || err instanceof InvalidValueError) return json(400, { error: err.message });
     if (err instanceof PathEscapeError) return json(403, { error: "leads outside the run" });
     const code = (err as NodeJS.ErrnoException).code;
     // ENOTDIR: a folder on the way is a file or FIFO now (or was swapped for one mid-request).

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { RootJail } from "./paths.js";
 import { route, type Reply } from "./routes.js";
-import { resolveRunsRoot } from "./runs.js";
+import { resolveRunsRoot } from "../core/read/runs-root.js";
 
 /** A response produced without a socket (see {@link DashboardApp.handle}). */
 export interface DashboardResponse {

@@ -1,5 +1,5 @@
 import type { DashboardApp } from "./server.js";
-import type { RunDetail } from "./runs.js";
+import type { RunDetail } from "../core/read/detail.js";
 import type { ImageVersion } from "../core/read/versions.js";
 
 /** Everything the page needs to show one run without a server (see `runtrail report`). */

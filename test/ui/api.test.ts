@@ -38,9 +38,9 @@ describe("dashboard JSON API (no port)", () => {
     const b = runs.find((r: any) => r.name === "baseline");
     expect(b).toMatchObject({ id: fx.baseline.id, uuid: fx.baseline.uuid, status: "succeeded", project: "fixtures" });
     expect(typeof b.duration).toBe("number");
-    expect(b.lastMetrics.loss).toEqual({ step: 50, value: fx.baseline.loss.at(-1) });
+    expect(b.metrics.loss).toEqual({ step: 50, value: fx.baseline.loss.at(-1) });
     expect(runs.find((r: any) => r.name === "diverged").status).toBe("failed");
-    expect(runs.find((r: any) => r.name === "big").lastMetrics.big_loss).toEqual({ step: BIG_N - 1, value: big.last });
+    expect(runs.find((r: any) => r.name === "big").metrics.big_loss).toEqual({ step: BIG_N - 1, value: big.last });
   });
 
   it("returns one run's metadata, lineage and streams", async () => {

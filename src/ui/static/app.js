@@ -112,7 +112,7 @@
       return;
     }
     for (const run of state.runs) {
-      const metrics = Object.entries(run.lastMetrics).slice(0, 4).map(([k, v]) => k + " " + fmtNum(v.value)).join("\n");
+      const metrics = Object.entries(run.metrics).slice(0, 4).map(([k, v]) => k + " " + fmtNum(v.value)).join("\n");
       const box = el("input", { type: "checkbox", class: "compare", "aria-label": "compare " + runLabel(run), dataset: { run: run.id } });
       box.checked = state.selected.has(run.id);
       box.addEventListener("click", (e) => e.stopPropagation());
@@ -128,7 +128,7 @@
         { class: "run-row" + (state.focus === run.id ? " focused" : ""), dataset: { run: run.id } },
         el("td", {}, box),
         el("td", { class: "run-name" }, swatch, runLabel(run), el("br"), el("small", { text: run.uuid.slice(0, 12) + (run.project ? " · " + run.project : "") })),
-        el("td", {}, el("span", { class: "status status-" + run.status, text: run.status })),
+        el("td", {}, el("span", { class: "status status-" + (run.status || "damaged"), text: run.status || "damaged", title: (run.damaged || []).join("\n") })),
         el("td", { class: "duration", text: fmtDuration(run.duration) }),
         el("td", { class: "last-metrics", text: metrics || "–" }),
       );
@@ -498,10 +498,10 @@
     $("#run-title").textContent = d.name || d.uuid;
     const status = $("#run-status");
     status.textContent = "";
-    status.append(el("span", { class: "status status-" + d.status, text: d.status }));
+    status.append(el("span", { class: "status status-" + (d.status || "damaged"), text: d.status || "damaged", title: (d.damaged || []).join("\n") }));
     const info = $("#run-info");
     info.textContent = "";
-    const outputs = Object.entries(d.lastMetrics).map(([k, v]) => k + "=" + fmtNum(v.value) + (v.step !== null ? " @" + v.step : "")).join("  ");
+    const outputs = Object.entries(d.metrics).map(([k, v]) => k + "=" + fmtNum(v.value) + (v.step !== null ? " @" + v.step : "")).join("  ");
     const facts = [
       ["uuid", d.uuid],
       ["project", d.project || "–"],

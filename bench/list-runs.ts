@@ -1,0 +1,207 @@
+// Listing a sweep: the first sorted page (`sort: "metrics.loss", limit: 50`) and the full listing
+// of 1,000 and 10,000 runs, through listRuns and through the dashboard's GET /api/runs, each timed
+// as a FRESH process (spawn to exit), against a bare script in the same loop that reads and
+// parses every run.plx.json once. Cases: warm (index up to date), cold (no index), and right
+// after 10 runs changed (their new values must be in the answer).
+//
+//   npx tsx bench/run.ts list-runs        (the sweeps are generated once and cached under .bench-tmp/)
+import { spawnSync } from "node:child_process";
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
+import { join } from "node:path";
+import { build } from "esbuild";
+import { compactJson, pyTimestamp } from "../src/core/events/pyformat.js";
+import { metricFile, sweepMeta, sweepUuid, writeSweepRun, type SweepRunSpec } from "../test/helpers/sweep.js";
+import { machineLine, median, type BenchResult } from "./machine.js";
+
+const SIZES = (process.env.RUNTRAIL_BENCH_LIST_SIZES ?? "1000,10000").split(",").map(Number);
+const METRICS = ["loss", "acc", "val_loss", "val_acc", "lr"];
+const STEPS = 200;
+const REPEATS = Number(process.env.RUNTRAIL_BENCH_LIST_REPEATS ?? 3);
+const SWEEP_VERSION = "2"; // bump when the generated runs change
+const TMP = join(process.cwd(), ".bench-tmp", "list-runs");
+
+/** A deterministic run of the sweep: 5 inputs, 5 metrics × 200 steps, all finished. */
+function sweepSpec(i: number): SweepRunSpec {
+  const lr = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2][i % 5]!;
+  const bs = [16, 32, 64, 128][(i >> 3) % 4]!;
+  const metrics: Record<string, number[]> = {};
+  for (const [k, name] of METRICS.entries()) {
+    const vals: number[] = [];
+    for (let s = 0; s < STEPS; s++) vals.push(Math.exp(-s / (50 + (i % 97))) * (1 + k) + ((i * 7919 + s * 31) % 1000) / 1e5);
+    metrics[name] = vals;
+  }
+  return {
+    uuid: sweepUuid(i, 12),
+    name: `sweep-${i}`,
+    project: "bench",
+    status: i % 50 === 0 ? "failed" : "succeeded",
+    tags: i % 3 ? ["sweep"] : ["sweep", "baseline"],
+    createdMs: Date.UTC(2024, 0, 1) + i * 60_000,
+    durationS: 30 + (i % 600),
+    inputs: { lr, batch_size: bs, optimizer: i % 2 ? "adam" : "sgd", dropout: (i % 5) / 10, seed: i },
+    metrics,
+  };
+}
+
+/** `<root>/runs` with `n` runs, generated once (files written directly, not through init()). */
+export function sweepRoot(n: number): string {
+  const root = join(TMP, `sweep-${n}`);
+  const marker = join(root, "complete");
+  if (existsSync(marker) && readFileSync(marker, "utf8") === SWEEP_VERSION) {
+    const dirty = join(root, "changed-runs");
+    if (existsSync(dirty)) restore(root, readFileSync(dirty, "utf8").split("\n").filter(Boolean)); // left by an interrupted bench
+    return root;
+  }
+  rmSync(root, { recursive: true, force: true });
+  const t0 = Date.now();
+  for (let i = 0; i < n; i++) writeSweepRun(join(root, "runs"), sweepSpec(i));
+  writeFileSync(marker, SWEEP_VERSION);
+  process.stderr.write(`  generated ${n} runs in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+  return root;
+}
+
+const BARE = `
+const { readdirSync, readFileSync } = require("node:fs");
+const { join } = require("node:path");
+const dir = process.argv[1];
+let n = 0;
+for (const id of readdirSync(dir)) {
+  if (id.startsWith(".")) continue;
+  const meta = JSON.parse(readFileSync(join(dir, id, "run.plx.json"), "utf8"));
+  if (meta.uuid) n++;
+}
+console.log(JSON.stringify({ runs: n }));
+`;
+
+const ENTRY = `
+import { listRuns } from "../../src/index.ts";
+import { createDashboardApp } from "../../src/ui/server.ts";
+const [mode, root, limit] = process.argv.slice(2);
+const opts = { sort: "metrics.loss", limit: limit === "all" ? undefined : Number(limit) };
+let runs;
+if (mode === "api") {
+  const res = await createDashboardApp(root).handle("GET", "/api/runs?sort=metrics.loss" + (opts.limit ? "&limit=" + opts.limit : ""));
+  if (res.status !== 200) throw new Error(res.body.toString());
+  runs = JSON.parse(res.body.toString());
+} else runs = await listRuns(root, opts);
+console.log(JSON.stringify({ runs: runs.length, first: runs.slice(0, 10).map((r) => [r.uuid, r.metrics.loss.value]) }));
+`;
+
+/** One script with runtrail bundled in, as a user's program that imports it would load it. */
+async function bundle(): Promise<string> {
+  mkdirSync(TMP, { recursive: true });
+  const entry = join(TMP, "entry.ts");
+  writeFileSync(entry, ENTRY);
+  const out = join(TMP, "entry.mjs");
+  await build({ entryPoints: [entry], bundle: true, platform: "node", format: "esm", target: "node20", outfile: out, packages: "external", logLevel: "error" });
+  return out;
+}
+
+interface Timed {
+  ms: number;
+  out: { runs: number; first?: Array<[string, number]> };
+}
+
+function timeProcess(args: string[]): Timed {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, args, { encoding: "utf8", cwd: process.cwd() });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.status !== 0) throw new Error(`${args.join(" ")} failed: ${r.stderr}`);
+  return { ms, out: JSON.parse(r.stdout.trim().split("\n").at(-1)!) as Timed["out"] };
+}
+
+/** Gives 10 runs a new, lowest last loss (so they lead the first page), as a resumed run's end() would: metric file, then run.plx.json. */
+function changeTen(root: string, n: number, round: number): Map<string, number> {
+  const changed = new Map<string, number>();
+  for (let j = 0; j < 10; j++) {
+    const i = ((round * 10 + j) * 37 + 1) % n;
+    const spec = sweepSpec(i);
+    const dir = join(root, "runs", spec.uuid);
+    appendFileSync(join(root, "changed-runs"), `${spec.uuid}\n`);
+    const loss = [...spec.metrics!.loss!, 1e-7 * (j + 1) / (round + 1)];
+    writeFileSync(join(dir, "events", "metric", "loss.plx"), metricFile(loss, spec.createdMs));
+    const meta = sweepMeta(spec);
+    (meta.outputs as Record<string, unknown>).loss = loss.at(-1);
+    meta.updated_at = pyTimestamp(Date.now());
+    writeFileSync(join(dir, "run.plx.json"), compactJson(meta));
+    changed.set(spec.uuid, loss.at(-1)!);
+  }
+  return changed;
+}
+
+/** Puts the changed runs back as generated, so the cached sweep stays the same for the next run. */
+function restore(root: string, uuids: Iterable<string>): void {
+  for (const uuid of uuids) {
+    const i = Number.parseInt(uuid.slice(8), 16);
+    writeSweepRun(join(root, "runs"), sweepSpec(i));
+  }
+  rmSync(join(root, "changed-runs"), { force: true });
+}
+
+const sleep = (ms: number): void => void Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
+export async function runListRunsBench(): Promise<BenchResult[]> {
+  const script = await bundle();
+  const rows: BenchResult[] = [];
+  const figures: Record<number, Record<string, number>> = {};
+  for (const n of SIZES) {
+    const root = sweepRoot(n);
+    const runsDir = join(root, "runs");
+    const index = join(runsDir, ".runtrail");
+    const bare = (): Timed => timeProcess(["-e", BARE, runsDir]);
+    const list = (mode: "list" | "api", limit: string): Timed => timeProcess([script, mode, root, limit]);
+    const t: Record<string, number[]> = { bare: [], warm: [], cold: [], changed: [], apiWarm: [], apiCold: [], apiChanged: [], full: [] };
+    rmSync(index, { recursive: true, force: true });
+    list("list", "50"); // builds the index
+    sleep(2100); // past the index's racy window: the generated files are now trusted
+    for (let r = 0; r < REPEATS; r++) {
+      const b = bare();
+      if (b.out.runs !== n) throw new Error(`bare script saw ${b.out.runs} runs, not ${n}`);
+      t.bare!.push(b.ms);
+      for (const mode of ["list", "api"] as const) {
+        list(mode, "50"); // settles the index after the previous round's changes (untimed)
+        const warm = list(mode, "50");
+        if (warm.out.runs !== 50) throw new Error(`${mode} warm listed ${warm.out.runs}`);
+        t[mode === "list" ? "warm" : "apiWarm"]!.push(warm.ms);
+        const changed = changeTen(root, n, r * 2 + (mode === "api" ? 1 : 0));
+        sleep(2100); // as in real use, the changes are older than the racy window when listed
+        const after = list(mode, "50");
+        const shown = new Map(after.out.first!);
+        for (const [uuid, loss] of changed) if (shown.get(uuid) !== loss) throw new Error(`${mode}: run ${uuid} changed to loss ${loss}, listed as ${shown.get(uuid)}`);
+        t[mode === "list" ? "changed" : "apiChanged"]!.push(after.ms);
+        restore(root, changed.keys());
+        list(mode, "50");
+        rmSync(index, { recursive: true, force: true });
+        t[mode === "list" ? "cold" : "apiCold"]!.push(list(mode, "50").ms);
+        sleep(2100);
+      }
+      const full = list("list", "all");
+      if (full.out.runs !== n) throw new Error(`full listing saw ${full.out.runs} runs`);
+      t.full!.push(full.ms);
+    }
+    const m = Object.fromEntries(Object.entries(t).map(([k, v]) => [k, median(v)]));
+    figures[n] = m;
+    const bareMs = m.bare!;
+    const load = loadavg()[0]!.toFixed(1);
+    const details = (k: string): string => `${n} runs (5 metrics × ${STEPS} steps): ${m[k]!.toFixed(0)} ms vs bare ${bareMs.toFixed(0)} ms, median of ${REPEATS} fresh processes, load ${load}; ${machineLine()}`;
+    const row = (name: string, k: string, max: number, target: string): void => {
+      const ratio = m[k]! / bareMs;
+      rows.push({ name: `${name}, ${n} runs`, figure: `${m[k]!.toFixed(0)} ms (${ratio.toFixed(2)}× bare)`, ratio, target, met: ratio <= max, details: details(k) });
+    };
+    row("listRuns first page (sort metrics.loss, limit 50), warm", "warm", 0.5, "≤ 0.5× bare");
+    row("listRuns first page, cold (no index)", "cold", 2, "≤ 2× bare");
+    row("listRuns first page after 10 runs changed", "changed", 1.2 * (m.warm! / bareMs), "≤ 1.2× warm");
+    row("GET /api/runs first page, warm", "apiWarm", 0.5, "≤ 0.5× bare");
+    row("GET /api/runs first page, cold", "apiCold", 2, "≤ 2× bare");
+    row("GET /api/runs first page after 10 runs changed", "apiChanged", 1.2 * (m.apiWarm! / bareMs), "≤ 1.2× warm");
+    const fullRatio = m.full! / bareMs;
+    rows.push({ name: `listRuns full listing (all runs), warm, ${n} runs`, figure: `${m.full!.toFixed(0)} ms (${fullRatio.toFixed(2)}× bare)`, ratio: fullRatio, target: "reported", met: true, details: details("full") });
+  }
+  if (figures[1_000] && figures[10_000]) {
+    const grow = Object.keys(figures[10_000]!).map((k) => `${k} ×${(figures[10_000]![k]! / figures[1_000]![k]!).toFixed(1)}`).join(", ");
+    process.stderr.write(`  growth 1,000 → 10,000 runs: ${grow}\n`);
+    for (const r of rows) if (r.name.endsWith("10000 runs")) r.details += `; growth from 1,000 runs: ${grow}`;
+  }
+  return rows;
+}

@@ -1,0 +1,70 @@
+import { InvalidQueryError } from "../errors.js";
+import { fieldValue, resolveField, type FieldRef } from "./fields.js";
+import type { RunSummary } from "./summary.js";
+
+/** One term of a sort: a field, descending when written `-field`. */
+export interface SortKey {
+  field: FieldRef;
+  desc: boolean;
+}
+
+/** The order when no sort is given: newest first, as `runtrail ls` always listed. */
+export const DEFAULT_SORT = "-created_at";
+
+/**
+ * Parses a sort as `polyaxon ops ls -s` takes it: comma-separated fields, `-` in front for
+ * descending (`-metrics.val_acc, created_at`). Every query field except `tags` can be sorted on.
+ * @throws InvalidQueryError saying which term is wrong and what is allowed.
+ */
+export function parseSort(sort: string | undefined): SortKey[] {
+  const text = sort === undefined || sort.trim() === "" ? DEFAULT_SORT : sort;
+  if (typeof text !== "string") throw new InvalidQueryError(`sort must be a string, got ${typeof text}.`, sort);
+  return text.split(",").map((raw, i) => {
+    const term = raw.trim();
+    const where = `sort ${JSON.stringify(text)}, term ${i + 1}${term ? ` "${term}"` : ""}`;
+    if (!term) throw new InvalidQueryError(`${where}: empty term; separate fields with single commas, e.g. "-metrics.acc, created_at".`, text);
+    const desc = term.startsWith("-");
+    const name = desc ? term.slice(1).trim() : term;
+    const field = resolveField(name, where, text);
+    if (field.base === "tags") throw new InvalidQueryError(`${where}: runs cannot be sorted by tags.`, text);
+    return { field, desc };
+  });
+}
+
+/** Values of different JSON types (inputs can mix them) rank numbers < text < booleans < the rest. */
+function rank(v: unknown): number {
+  return typeof v === "number" ? 0 : typeof v === "string" ? 1 : typeof v === "boolean" ? 2 : 3;
+}
+
+function compareValues(a: unknown, b: unknown): number {
+  const ra = rank(a);
+  const rb = rank(b);
+  if (ra !== rb) return ra - rb;
+  if (ra === 0) return (a as number) - (b as number);
+  if (ra === 3) {
+    const sa = JSON.stringify(a);
+    const sb = JSON.stringify(b);
+    return sa < sb ? -1 : sa > sb ? 1 : 0;
+  }
+  return a! < b! ? -1 : a! > b! ? 1 : 0;
+}
+
+/**
+ * A comparator for the keys. A run without the field (or with a NaN metric) comes last in
+ * either direction, as Polyaxon's ordering puts nulls last; ties end on the uuid, then the folder.
+ */
+export function comparator(keys: SortKey[]): (a: RunSummary, b: RunSummary) => number {
+  return (a, b) => {
+    for (const k of keys) {
+      const va = fieldValue(a, k.field);
+      const vb = fieldValue(b, k.field);
+      if (va === undefined || vb === undefined) {
+        if (va !== vb) return va === undefined ? 1 : -1;
+        continue;
+      }
+      const d = compareValues(va, vb);
+      if (d !== 0) return k.desc ? -d : d;
+    }
+    return a.uuid < b.uuid ? -1 : a.uuid > b.uuid ? 1 : a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
+  };
+}

@@ -1,0 +1,166 @@
+import { execFileSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { describe, expect, it } from "vitest";
+import { init, listRuns, getRun } from "../../src/index.js";
+import { spawnTs, waitForExit } from "../helpers/child.js";
+import { useTmp } from "../helpers/tmp.js";
+import { sweepUuid, writeSweepRun, type SweepRunSpec } from "../helpers/sweep.js";
+import { bruteForceRuns } from "./brute-force.js";
+
+const T0 = Date.UTC(2024, 4, 1);
+const spec = (i: number, over: Partial<SweepRunSpec> = {}): SweepRunSpec => ({
+  uuid: sweepUuid(i),
+  name: `run-${i}`,
+  status: "succeeded",
+  createdMs: T0 + i * 60_000,
+  inputs: { lr: i / 100 },
+  metrics: { loss: [1, 1 / (i + 1)] },
+  ...over,
+});
+
+/** Sets the mtimes under `dir` an hour back, so the index trusts their fingerprints (see its racy window). */
+function utimesAll(dir: string): void {
+  const old = new Date(Date.now() - 3_600_000);
+  for (const n of readdirSync(dir)) {
+    const p = join(dir, n);
+    if (statSync(p).isDirectory()) utimesAll(p);
+    else utimesSync(p, old, old);
+  }
+}
+
+function files(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string): void => {
+    for (const n of readdirSync(d)) {
+      const p = join(d, n);
+      if (statSync(p).isDirectory()) walk(p);
+      else out.push(`${relative(dir, p)}:${statSync(p).mtimeMs}`);
+    }
+  };
+  walk(dir);
+  return out.sort();
+}
+
+const view = (r: { uuid: string; status: string | null; metrics: Record<string, unknown>; inputs: Record<string, unknown> }) => ({
+  uuid: r.uuid,
+  status: r.status,
+  metrics: r.metrics,
+  inputs: r.inputs,
+});
+
+describe("the run index", () => {
+  const tmp = useTmp();
+
+  it("survives processes listing while others write, and ends equal to the run folders", async () => {
+    const base = tmp();
+    const runsRoot = join(base, "runs");
+    for (let i = 0; i < 30; i++) writeSweepRun(runsRoot, spec(i));
+    const children = [0, 1, 2].map(() => spawnTs("test/fixtures/list-runs-child.ts", [base, "25"]));
+    const exits = children.map((c) => waitForExit(c));
+    const outs = children.map((c) => new Promise<string>((res) => {
+      let s = "";
+      c.stdout!.on("data", (d: Buffer) => (s += d.toString()));
+      c.on("exit", () => res(s));
+    }));
+    // Meanwhile: new runs, rewritten runs, removed runs.
+    for (let round = 0; round < 20; round++) {
+      writeSweepRun(runsRoot, spec(100 + round, { status: "running" }));
+      writeSweepRun(runsRoot, spec(round, { status: "failed", metrics: { loss: [round] } }));
+      if (round % 5 === 0) rmSync(join(runsRoot, sweepUuid(20 + round / 5)), { recursive: true });
+      await listRuns(base);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    for (const e of await Promise.all(exits)) expect(e.code, e.stderr).toBe(0);
+    for (const o of await Promise.all(outs)) expect(o).toMatch(/listed 25 times/);
+    const index = JSON.parse(readFileSync(join(runsRoot, ".runtrail", "index.json"), "utf8")) as { runs: unknown[] };
+    expect(Array.isArray(index.runs)).toBe(true);
+    expect(readdirSync(join(runsRoot, ".runtrail")).filter((n) => n.endsWith(".tmp"))).toEqual([]);
+    const got = (await listRuns(base, { sort: "uuid" })).map(view);
+    const want = bruteForceRuns(runsRoot).sort((a, b) => (a.uuid < b.uuid ? -1 : 1)).map(view);
+    expect(got).toEqual(want);
+  }, 240_000);
+
+  it("writes nothing inside a run folder, and lists without an index where it cannot write one", async () => {
+    const base = tmp();
+    const runsRoot = join(base, "runs");
+    for (let i = 0; i < 5; i++) writeSweepRun(runsRoot, spec(i));
+    const before = readdirSync(runsRoot).filter((n) => !n.startsWith(".")).map((id) => files(join(runsRoot, id)));
+    await listRuns(base);
+    await listRuns(base, { query: "metrics.loss:<0.5" });
+    expect(readdirSync(runsRoot).filter((n) => !n.startsWith(".")).map((id) => files(join(runsRoot, id)))).toEqual(before);
+    // `.runtrail` taken by a file: the index cannot be written (as on a read-only root).
+    const other = tmp();
+    for (let i = 0; i < 5; i++) writeSweepRun(join(other, "runs"), spec(i));
+    writeFileSync(join(other, "runs", ".runtrail"), "not a folder");
+    expect((await listRuns(other, { sort: "-metrics.loss" })).map((r) => r.name)).toEqual(["run-0", "run-1", "run-2", "run-3", "run-4"]);
+    expect(readFileSync(join(other, "runs", ".runtrail"), "utf8")).toBe("not a folder");
+  });
+
+  it("records a few changes in a journal and rewrites the index whole only when runs are removed", async () => {
+    const base = tmp();
+    const runsRoot = join(base, "runs");
+    for (let i = 0; i < 30; i++) utimesAll(writeSweepRun(runsRoot, spec(i)));
+    await listRuns(base);
+    const index = join(runsRoot, ".runtrail", "index.json");
+    const journal = join(runsRoot, ".runtrail", "index.journal");
+    const before = statSync(index).ino;
+    utimesAll(writeSweepRun(runsRoot, spec(3, { status: "failed", metrics: { loss: [0.001] } })));
+    expect((await listRuns(base, { sort: "metrics.loss", limit: 1 }))[0]).toMatchObject({ uuid: sweepUuid(3), status: "failed" });
+    expect(statSync(index).ino).toBe(before); // not rewritten
+    expect(readFileSync(journal, "utf8").trim().split("\n")).toHaveLength(1);
+    await listRuns(base);
+    expect(readFileSync(journal, "utf8").trim().split("\n")).toHaveLength(1); // nothing new to record
+    rmSync(join(runsRoot, sweepUuid(4)), { recursive: true });
+    expect(await listRuns(base)).toHaveLength(29);
+    expect(statSync(index).ino).not.toBe(before);
+    expect(existsSync(journal)).toBe(false);
+    const indexed = JSON.parse(readFileSync(index, "utf8")) as { runs: Array<{ id: string; meta: { status: string } }> };
+    expect(indexed.runs).toHaveLength(29);
+    expect(indexed.runs.find((r) => r.id === sweepUuid(3))?.meta.status).toBe("failed");
+  });
+
+  it("shows a running run's live metric values, written through the real API", async () => {
+    const root = tmp();
+    const run = await init({ offlineRoot: root, name: "live", flushIntervalMs: 0, handleExit: false });
+    run.logMetric("loss", 0.5, { step: 1 });
+    await run.flush();
+    expect((await getRun(root, run.uuid)).metrics.loss).toEqual({ step: 1, value: 0.5 });
+    run.logMetric("loss", 0.25, { step: 2 });
+    run.logMetric("acc", 0.75, { step: 2 });
+    await run.flush();
+    const live = await getRun(root, run.uuid.slice(0, 8));
+    expect(live.status).toBe("running");
+    expect(live.metrics).toEqual({ loss: { step: 2, value: 0.25 }, acc: { step: 2, value: 0.75 } });
+    await run.end();
+    expect((await getRun(root, run.uuid)).status).toBe("succeeded");
+  });
+
+  it("sees a same-size rewrite in place whose mtime was set back (inode, size and mtime unchanged)", async () => {
+    const base = tmp();
+    const dir = writeSweepRun(join(base, "runs"), spec(1, { status: "running" }));
+    expect((await listRuns(base))[0]!.status).toBe("running");
+    const file = join(dir, "run.plx.json");
+    const text = readFileSync(file, "utf8");
+    const { mtime } = statSync(file);
+    writeFileSync(file, text.replace('"running"', '"stopped"')); // same length, same inode
+    utimesSync(file, mtime, mtime);
+    expect((await listRuns(base))[0]!.status).toBe("stopped");
+  });
+
+  it("lists a run whose files are FIFOs as damaged instead of hanging", async () => {
+    const base = tmp();
+    const runsRoot = join(base, "runs");
+    writeSweepRun(runsRoot, spec(1));
+    const fifoRun = join(runsRoot, sweepUuid(2));
+    writeSweepRun(runsRoot, spec(2, { status: "running" }));
+    rmSync(join(fifoRun, "run.plx.json"));
+    execFileSync("mkfifo", [join(fifoRun, "run.plx.json")]);
+    const dir3 = writeSweepRun(runsRoot, spec(3, { status: "running" }));
+    execFileSync("mkfifo", [join(dir3, "events", "metric", "acc.plx")]);
+    const runs = await listRuns(base, { sort: "uuid" });
+    expect(runs.map((r) => r.uuid)).toEqual([sweepUuid(1), sweepUuid(2), sweepUuid(3)]);
+    expect(runs[1]!.damaged).toEqual(["run.plx.json: missing, or not a regular file"]);
+    expect(Object.keys(runs[2]!.metrics)).toEqual(["loss"]);
+  }, 30_000);
+});
