@@ -18,9 +18,13 @@ import { checkNumbers, checkStep, checkTimestamp, show } from "./validate.js";
 import { VersionedStreams } from "./versioned.js";
 import { BackgroundSync } from "./store/background-sync.js";
 import { parseS3Uri, type S3StoreOptions } from "./store/s3-location.js";
+import { RunContext } from "./context/run-context.js";
+import { resolveContextOptions, type ContextOptions } from "./context/options.js";
+import type { CodeRef } from "./context/coderef.js";
+import { RunInfo } from "./context/run-info.js";
 
-/** Options of {@link init}. */
-export interface InitOptions {
+/** Options of {@link init}. What a run records without being asked (resources, logs, code, env): see {@link ContextOptions}. */
+export interface InitOptions extends ContextOptions {
   /** Project name, recorded in `run.plx.json`. */
   project?: string;
   /** Run name, recorded in `run.plx.json`. */
@@ -93,6 +97,8 @@ export class Run {
   private readonly exitParticipant: ExitParticipant | undefined;
   private ended = false;
   private readonly backgroundSync: BackgroundSync | undefined;
+  private readonly context: RunContext;
+  private readonly info: RunInfo;
 
   /** @internal Use {@link init}. */
   constructor(opts: InitOptions = {}) {
@@ -117,6 +123,7 @@ export class Run {
     }
     this.uuid = uuid;
     this.artifactsPath = root;
+    const contextSettings = resolveContextOptions(opts, existsSync(join(root, RunLayout.runMeta)));
     for (const d of [RunLayout.outputs, RunLayout.events, RunLayout.assets]) mkdirSync(join(root, d), { recursive: true });
     // Leftovers of a process killed mid-save: never committed, never referenced. Those of live
     // processes sharing this run (named `<pid>-…`) are theirs, still in use.
@@ -149,13 +156,26 @@ export class Run {
       parseS3Uri(opts.store); // a bad location fails init, not a background round
       this.backgroundSync = new BackgroundSync(root, opts.store, opts.storeOptions ?? {}, opts.syncIntervalMs ?? 10_000);
     }
+    this.info = new RunInfo(this.metaStore);
+    this.context = new RunContext({
+      root,
+      flushIntervalMs: opts.flushIntervalMs ?? 1000,
+      lineage: this.lineage,
+      settings: contextSettings,
+      onError: (err) => this.writer.keepBackgroundError(err),
+      track: (p) => this.track(p),
+    });
     if (opts.handleExit !== false) {
       this.exitParticipant = {
         finishSync: (status, reason) => this.finishSync(status, reason),
-        flushSync: () => this.writer.flushQuietly(),
+        flushSync: () => {
+          this.writer.flushQuietly();
+          this.context.flushQuietly();
+        },
       };
       registerExitParticipant(this.exitParticipant);
     }
+    this.context.start();
   }
 
   /** The run's metadata as in `run.plx.json` (a live view; do not mutate). */
@@ -404,6 +424,53 @@ export class Run {
     this.metaStore.persist();
   }
 
+  // ---------------------------------------------------------------- context, progress, tags
+
+  /**
+   * Records the code version as a `coderef` lineage record named by the commit (Polyaxon's
+   * `log_code_ref`): `codeRef` as given (`{ commit, branch, url, is_dirty }`, credentials stripped
+   * from `url`), else the git repository of the working directory. Resolves to `undefined`, writing
+   * nothing, when there is no commit (not a repository, no `git`). Done at `init` unless `trackCode: false`.
+   */
+  logCodeRef(codeRef?: Partial<CodeRef> & Record<string, unknown>, opts: { isInput?: boolean } = {}): Promise<V1RunArtifact | undefined> {
+    this.assertLive("logCodeRef");
+    return this.track(this.context.logCodeRef(codeRef, opts));
+  }
+
+  /**
+   * Writes `outputs/env.json` and an `env` lineage reference (Polyaxon's `log_env`): `content`, else
+   * host, OS, Node/V8, CPU, memory, command line and loaded ML package versions — never environment
+   * variables. Done at `init` unless `trackEnv: false`. @throws RunWriteError
+   */
+  logEnv(content?: Record<string, unknown>): V1RunArtifact {
+    this.assertLive("logEnv");
+    return this.context.logEnv(content);
+  }
+
+  /** Sets `meta_info.progress` (0 ≤ value ≤ 1); like Polyaxon, a change below 0.025 is not written unless the value is 1. */
+  logProgress(value: number): void {
+    this.assertLive("logProgress");
+    this.info.logProgress(value);
+  }
+
+  /** Adds tags to the run (kept unique, in order); `reset: true` replaces them. */
+  logTags(tags: string | string[], opts: { reset?: boolean } = {}): void {
+    this.assertLive("logTags");
+    this.info.logTags(tags, opts.reset ?? false);
+  }
+
+  /** Renames the run (`name` in `run.plx.json`). */
+  setName(name: string): void {
+    this.assertLive("setName");
+    this.info.setField("name", name, "setName");
+  }
+
+  /** Sets the run's `description`. */
+  setDescription(description: string): void {
+    this.assertLive("setDescription");
+    this.info.setField("description", description, "setDescription");
+  }
+
   // ---------------------------------------------------------------- files
 
   /** Records a lineage reference to a file, folder or URI without touching it. `kind` defaults to `"file"`. */
@@ -470,6 +537,7 @@ export class Run {
   async flush(): Promise<void> {
     await this.settle();
     this.writer.flushSync();
+    this.context.flush();
     this.lineage.persistPending();
   }
 
@@ -507,6 +575,7 @@ export class Run {
   private finalize(status: "succeeded" | "failed" | "stopped", reason: string): void {
     // A failure (disk full, read-only folder) leaves the run live with its rows still buffered,
     // so end() can be called again once the disk is fixed (and the exit hook tries once more).
+    this.context.stop();
     this.writer.flushSync();
     this.summarizeEvents();
     this.metaStore.setStatus(status, reason);
