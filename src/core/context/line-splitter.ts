@@ -43,19 +43,14 @@ export class LineSplitter {
 
   private add(piece: string): void {
     if (piece.length === 0) return;
-    const cr = piece.lastIndexOf("\r");
-    if (cr >= 0 && cr < piece.length - 1) {
-      // What follows the last carriage return is what the terminal shows.
-      this.partial = piece.slice(cr + 1);
-    } else if (cr === piece.length - 1 && cr >= 0) {
-      // "text\r": a redraw comes next; keep the text until it does (a final "\r\n" ends the line).
-      const before = piece.slice(0, cr);
-      const inner = before.lastIndexOf("\r");
-      this.partial = (inner >= 0 ? before.slice(inner + 1) : this.partial + before) + "\r";
-    } else {
-      if (this.partial.endsWith("\r")) this.partial = "";
-      this.partial += piece;
-    }
+    // A pending "\r" was a redraw: what comes now replaces the line (a final "\r\n" ends it instead).
+    if (this.partial.endsWith("\r")) this.partial = "";
+    const trailingCr = piece.endsWith("\r");
+    const body = trailingCr ? piece.slice(0, -1) : piece;
+    const cr = body.lastIndexOf("\r");
+    if (cr >= 0) this.partial = body.slice(cr + 1);
+    else this.partial += body;
+    if (trailingCr) this.partial += "\r";
     while (this.partial.length > MAX_LINE_CHARS) {
       this.emit(this.partial.slice(0, MAX_LINE_CHARS));
       this.partial = this.partial.slice(MAX_LINE_CHARS);
