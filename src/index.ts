@@ -17,6 +17,12 @@ export type {
   ModelValue,
 } from "./core/events/values.js";
 export { loadRun } from "./core/load-run.js";
+export { readLogs, readResources, parseLogs } from "./core/context/read.js";
+export type { LogLine } from "./core/context/read.js";
+export type { ContextOptions } from "./core/context/options.js";
+export type { CodeRef } from "./core/context/coderef.js";
+export type { RunEnv } from "./core/context/env.js";
+export { RESOURCE_STREAMS } from "./core/context/resources.js";
 export type { LoadedRun } from "./core/load-run.js";
 export type { V1RunArtifact } from "./core/lineage.js";
 export type { RunMeta, RunStatus, V1StatusCondition } from "./core/run-meta.js";
