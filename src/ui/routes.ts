@@ -6,6 +6,7 @@ import { listRuns, runDetail } from "./runs.js";
 import { DEFAULT_POINTS, MAX_POINTS, metricSeries } from "./series.js";
 import { STATIC_ROUTES, staticFile, type StaticRoute } from "./static-files.js";
 import { imageStream, modelStream, valueStream } from "./versions.js";
+import { logsReply, resourcesReply } from "./context-routes.js";
 
 /** What a route answers: bytes in memory, or a file inside the runs root to stream. */
 export type Reply =
@@ -100,6 +101,12 @@ async function runRoute(jail: RootJail, segs: string[], q: URLSearchParams): Pro
     }
     case "assets":
       return assetReply(jail, runDir, ["assets", ...rest]);
+    case "resources":
+      if (rest.length > 1) break;
+      return json(200, await resourcesReply(jail, runDir, rest.map((r) => decodeSegment(r, "resource name")), parsePoints(q)));
+    case "logs":
+      if (rest.length !== 0) break;
+      return json(200, await logsReply(jail, runDir, q));
     default:
       break;
   }
