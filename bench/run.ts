@@ -37,6 +37,7 @@ const suites: Suite[] = [
   },
   { id: "checkpoint-io", title: "checkpoint copies and saves", run: async () => (await import("./checkpoint-io.js")).runCheckpointIoBench() },
   { id: "read-metrics", title: "reading a 1M-row metric file", run: async () => (await import("./read-metrics.js")).runReadMetricsBench() },
+  { id: "context", title: "resource sampling and log capture", run: async () => (await import("./context.js")).runContextBench() },
   {
     id: "s3-sync",
     title: "S3 sync",

@@ -38,5 +38,13 @@ export interface V1Log {
 export function v1LogFormatter(origin: LogOrigin): (ms: number, value: string) => string {
   const middle = `,"node":${JSON.stringify(origin.node)},"pod":${JSON.stringify(origin.pod)},"container":${JSON.stringify(origin.container)},"value":`;
   // JSON.stringify escapes control characters and lone surrogates, so any captured text stays valid JSON.
-  return (ms, value) => `{"timestamp":"${pyIsoTimestamp(ms)}"${middle}${JSON.stringify(value)}}`;
+  let lastMs = -1;
+  let head = "";
+  return (ms, value) => {
+    if (ms !== lastMs) {
+      lastMs = ms; // a fast printer writes many lines per millisecond: format the time once
+      head = `{"timestamp":"${pyIsoTimestamp(ms)}"${middle}`;
+    }
+    return `${head}${JSON.stringify(value)}}`;
+  };
 }
