@@ -71,8 +71,8 @@ export class ResourceSampler {
     this.timer.unref();
   }
 
-  /** Takes one sample now (also called by the timer). */
-  sample(): void {
+  /** Takes one sample now (also called by the timer); `withGpu: false` skips the `nvidia-smi` query. */
+  sample(withGpu = true): void {
     const now = Date.now();
     const at = performance.now();
     const elapsedMs = at - this.lastAt;
@@ -93,7 +93,7 @@ export class ResourceSampler {
     this.lastProc = process.cpuUsage();
     this.lastAt = at;
     this.write(now, values);
-    this.gpu.query((gpus) => this.writeGpus(gpus));
+    if (withGpu) this.gpu.query((gpus) => this.writeGpus(gpus));
   }
 
   private writeGpus(gpus: GpuSample[]): void {
@@ -120,7 +120,8 @@ export class ResourceSampler {
   /** Stops sampling; a last sample is taken when at least a second passed since the previous one. */
   stop(): void {
     if (!this.timer) return;
-    if (performance.now() - this.lastAt >= 1000) this.sample();
+    // No nvidia-smi here: stop() also runs in exit hooks, where no child process may be started.
+    if (performance.now() - this.lastAt >= 1000) this.sample(false);
     clearInterval(this.timer);
     this.timer = undefined;
     this.gpu.stop();
