@@ -40,15 +40,26 @@ describe("runtrail logs", () => {
 
   it("--follow prints lines of a live run as they are flushed and stops when it ends", async () => {
     const root = tmp();
-    const child = spawnContextChild("print", { offlineRoot: root, runUuid: UUID, trackCode: false, collectResources: false, waitMs: 1500, flushIntervalMs: 50 });
+    const child = spawnContextChild("print", { offlineRoot: root, runUuid: UUID, trackCode: false, collectResources: false, waitMs: 3000, lateLine: true, flushIntervalMs: 50 });
     const exited = waitForExit(child);
     const run = join(root, "runs", UUID);
     while (!existsSync(join(run, "run.plx.json"))) await new Promise((r) => setTimeout(r, 20));
     expect(JSON.parse(readFileSync(join(run, "run.plx.json"), "utf8")).status).toBe("running");
-    const followed = await capture([run, "--follow"], 50);
+    const followed: string[] = [];
+    let sawLate = false;
+    let endedWhenLateSeen = true;
+    await runLogs([run, "--follow"], (s) => {
+      followed.push(s);
+      if (s === "late line" && !sawLate) {
+        sawLate = true;
+        endedWhenLateSeen = JSON.parse(readFileSync(join(run, "run.plx.json"), "utf8")).status !== "running";
+      }
+    }, 50);
     expect((await exited).code).toBe(0);
     expect(followed[0]).toBe("first line");
-    expect(followed.at(-1)).toBe("last line");
+    expect(followed.at(-1)).toBe("late line");
+    // The late line was printed by the follower while the run was still live.
+    expect(endedWhenLateSeen).toBe(false);
     expect(followed).toEqual(await capture([run]));
   });
 
