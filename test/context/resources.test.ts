@@ -4,7 +4,9 @@ import { describe, expect, it } from "vitest";
 import { loadRun, parseEvents } from "../../src/index.js";
 import { ResourceSampler } from "../../src/core/context/resources.js";
 import { parseNvidiaSmi } from "../../src/core/context/gpu.js";
-import { donePath, runToEnd, spawnContextChild } from "./helpers.js";
+import { spawn } from "node:child_process";
+import { pathToFileURL } from "node:url";
+import { donePath, ROOT, runToEnd, spawnContextChild } from "./helpers.js";
 import { useTmp } from "../helpers/tmp.js";
 
 const tmp = useTmp();
@@ -111,5 +113,25 @@ describe("GPU sampling through nvidia-smi", () => {
         expect(readFileSync(join(run, "resources/metric/gpu_0_memory_used.plx"), "utf8")).toContain("|2147483648.0");
       }
     }
+  });
+});
+
+describe("stopping right after a sample", () => {
+  // Regression: killing an nvidia-smi whose spawn had failed but not yet been reported sent
+  // SIGKILL to pid 0, i.e. to the whole process group.
+  it("a missing nvidia-smi still being spawned is not killed (the process survives stop())", async () => {
+    const dir = tmp();
+    const script = join(dir, "stop-now.ts");
+    const sampler = pathToFileURL(join(ROOT, "src/core/context/resources.ts")).href;
+    writeFileSync(
+      script,
+      `import { ResourceSampler } from ${JSON.stringify(sampler)};\n` +
+        `for (let i = 0; i < 20; i++) { const s = new ResourceSampler(${JSON.stringify(join(dir, "run"))} + i, 10000, () => {}, "nvidia-smi-missing-" + i); s.start(); s.sample(); s.stop(); }\n` +
+        `console.log("alive");\n`,
+    );
+    const tsx = pathToFileURL(join(ROOT, "node_modules/tsx/dist/loader.mjs")).href;
+    const res = await runToEnd(spawn(process.execPath, ["--import", tsx, script], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], detached: true }));
+    expect(res.stdout.toString()).toBe("alive\n");
+    expect(res.code).toBe(0);
   });
 });

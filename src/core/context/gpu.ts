@@ -74,7 +74,10 @@ export class GpuProbe {
   /** Kills a query still running (at the end of the run). */
   stop(): void {
     this.missing = true;
-    this.child?.kill("SIGKILL");
+    const child = this.child;
     this.child = undefined;
+    // Only a process that really started: a spawn that failed (ENOENT, not yet reported) has pid 0
+    // inside libuv, and kill(0, SIGKILL) would kill our whole process group.
+    if (child && typeof child.pid === "number" && child.pid > 0 && child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
   }
 }
