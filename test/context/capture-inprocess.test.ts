@@ -1,7 +1,8 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { Run } from "../../src/index.js";
+import { Run, RunWriteError } from "../../src/index.js";
+import { LogsFile, MAX_PENDING_CHARS } from "../../src/core/context/logs-file.js";
 import { LineSplitter, MAX_LINE_CHARS } from "../../src/core/context/line-splitter.js";
 import { isCapturing } from "../../src/core/context/stdio-hook.js";
 import { readLogRecords } from "./helpers.js";
@@ -90,5 +91,21 @@ describe("capture inside one process", () => {
     expect(readLogRecords(run.artifactsPath).map((r) => r.value)).toEqual(["flushed now"]);
     // Put the original back for the other tests of this file.
     process.stdout.write = ours;
+  });
+});
+
+describe("LogsFile while the disk refuses writes", () => {
+  it("keeps at most 8 MiB of lines in memory, counts the dropped ones, reports one error per failed flush and writes nothing half", () => {
+    const dir = tmp();
+    writeFileSync(join(dir, "not-a-folder"), "");
+    const errors: RunWriteError[] = [];
+    const file = new LogsFile(join(dir, "not-a-folder", "plxlogs", "logs.jsonl"), (e) => errors.push(e));
+    const record = JSON.stringify({ value: "z".repeat(1000) });
+    for (let i = 0; i < 20_000; i++) file.append(record); // 20 MB offered
+    expect(errors.length).toBeGreaterThan(0);
+    expect(errors[0]).toBeInstanceOf(RunWriteError);
+    expect(file.droppedLines).toBeGreaterThan(10_000);
+    expect((20_000 - file.droppedLines) * (record.length + 1)).toBeLessThanOrEqual(MAX_PENDING_CHARS + record.length + 1);
+    expect(() => file.flush()).toThrow(RunWriteError);
   });
 });
