@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { Run, RunWriteError } from "../../src/index.js";
@@ -107,5 +107,23 @@ describe("LogsFile while the disk refuses writes", () => {
     expect(file.droppedLines).toBeGreaterThan(10_000);
     expect((20_000 - file.droppedLines) * (record.length + 1)).toBeLessThanOrEqual(MAX_PENDING_CHARS + record.length + 1);
     expect(() => file.flush()).toThrow(RunWriteError);
+  });
+
+  it("once lines flow again, a record says how many were dropped, where they were dropped", () => {
+    const dir = tmp();
+    const blocker = join(dir, "plxlogs");
+    writeFileSync(blocker, ""); // a file where the folder should be: every write fails
+    const file = new LogsFile(join(blocker, "logs.jsonl"), () => undefined, (n) => JSON.stringify({ value: `dropped ${n}` }));
+    const record = JSON.stringify({ value: "z".repeat(1000) });
+    for (let i = 0; i < 10_000; i++) file.append(record);
+    const dropped = file.droppedLines;
+    expect(dropped).toBeGreaterThan(0);
+    rmSync(blocker);
+    file.flush(); // the disk works again: the kept lines are written
+    file.append(JSON.stringify({ value: "after" }));
+    file.flush();
+    const values = readFileSync(join(blocker, "logs.jsonl"), "utf8").split("\n").filter(Boolean).map((l) => (JSON.parse(l) as { value: string }).value);
+    expect(values.slice(-2)).toEqual([`dropped ${dropped}`, "after"]);
+    expect(values.length).toBe(10_000 - dropped + 2);
   });
 });

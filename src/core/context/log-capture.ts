@@ -26,8 +26,10 @@ export class LogCapture {
   private active = false;
 
   constructor(runPath: string, flushIntervalMs: number, onError: (err: RunWriteError) => void) {
-    this.file = new LogsFile(join(runPath, LOGS_REL_PATH), onError);
     const format = v1LogFormatter(localLogOrigin());
+    this.file = new LogsFile(join(runPath, LOGS_REL_PATH), onError, (n) =>
+      format(Date.now(), `[runtrail] ${n} captured line${n === 1 ? "" : "s"} dropped here: the disk refused writes and the memory buffer was full`),
+    );
     const emit = (line: string): void => this.file.append(format(Date.now(), line));
     this.splitters = { stdout: new LineSplitter(emit), stderr: new LineSplitter(emit) };
     this.sink = (stream, chunk, encoding) => this.splitters[stream].push(chunk, encoding);

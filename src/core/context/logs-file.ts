@@ -17,11 +17,15 @@ export class LogsFile {
   private pending = "";
   private fd = -1;
   private dropped = 0;
+  /** Dropped lines already announced in the file by a `droppedRecord`. */
+  private announced = 0;
   private failing = false;
 
   constructor(
     readonly path: string,
     private readonly onError: (err: RunWriteError) => void,
+    /** The record that says, once writes work again, how many lines were dropped. */
+    private readonly droppedRecord?: (count: number) => string,
   ) {}
 
   /** Buffers one record (without its leading newline). */
@@ -29,6 +33,11 @@ export class LogsFile {
     if (this.failing && this.pending.length > MAX_PENDING_CHARS) {
       this.dropped++;
       return;
+    }
+    if (this.dropped > this.announced && this.droppedRecord) {
+      // Room again after a drop: say what is missing, where it is missing.
+      this.pending += "\n" + this.droppedRecord(this.dropped - this.announced);
+      this.announced = this.dropped;
     }
     this.pending += "\n" + record;
     if (this.pending.length >= CHUNK_CHARS && !this.failing) this.flushQuietly();
