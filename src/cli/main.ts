@@ -17,6 +17,7 @@ Commands:
   demo                              train a small tfjs model with tracking and checkpoints
   ls [root] [-q QUERY] [-s SORT]    list and query the runs under root (default $POLYAXON_OFFLINE_ROOT or ./plx)
   show <run>                        status, metrics, model versions and lineage of one run
+  logs <run> [--follow]             the stdout/stderr lines a run captured
   ui [root] [--port N] [--host H]   serve the local dashboard on http://127.0.0.1:5577/
   report <run> -o report.html       write a self-contained HTML report of one run
   sync ...                          sync runs to S3-compatible object storage
@@ -42,6 +43,7 @@ const COMMANDS: Record<string, Command> = {
   },
   ls: { usage: async () => LS_USAGE, run: (argv) => runLs(argv) },
   show: { usage: async () => SHOW_USAGE, run: (argv) => runShow(argv) },
+  logs: { usage: async () => (await import("./logs.js")).LOGS_USAGE, run: async (argv) => (await import("./logs.js")).runLogs(argv) },
   ui: {
     usage: async () => (await import("./ui.js")).UI_USAGE,
     run: async (argv) => (await import("./ui.js")).runUi(argv),

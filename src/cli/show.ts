@@ -8,11 +8,13 @@ import { readVersions, type VersionedStreamView } from "../core/read/versions.js
 import { UsageError, defaultRoot, parseCommand } from "./args.js";
 import { fmtBytes, fmtDuration, fmtNum, fmtTime, keyValues, table } from "./format.js";
 import { resolveRun } from "./resolve.js";
+import { contextSections, runContextFacts } from "./show-context.js";
 
 export const SHOW_USAGE = `runtrail show <run> [--root <folder>] [--json]
 
 Show one run: status, duration, last and best value of every metric, every model version with
-its framework, step, size and metrics (best and latest marked), and the lineage table.
+its framework, step, size and metrics (best and latest marked), system resources (mean and
+peak), the code reference, the environment, and the lineage table.
 <run> is a run folder, or a uuid prefix or run name under the runs root.
 
   --root <folder>  where to look for <run> (default: $POLYAXON_OFFLINE_ROOT or ./plx)
@@ -83,9 +85,10 @@ export async function runShow(argv: string[], out: (s: string) => void = console
         return readVersions(realDir, "model", s.name, { lineage: d.lineage, sizes: true });
       }),
   );
+  const context = await runContextFacts(realDir, d.lineage);
   if (values.json) {
     const jsonModels = models.map((m) => ({ ...m, versions: m.versions.map(({ absPath: _abs, ...v }) => v) }));
-    out(JSON.stringify({ ...d, path: runDir, metrics, models: jsonModels }, null, 2));
+    out(JSON.stringify({ ...d, path: runDir, metrics, models: jsonModels, context }, null, 2));
     return 0;
   }
   const parts: string[] = [];
@@ -115,6 +118,7 @@ export async function runShow(argv: string[], out: (s: string) => void = console
   const others = d.streams.filter((s) => s.kind !== "metric" && s.kind !== "model");
   if (others.length) parts.push(`OTHER STREAMS\n${others.map((s) => `${s.kind}/${s.name}`).join("  ")}`);
   for (const m of models) parts.push(modelSection(m));
+  parts.push(...contextSections(context));
   if (d.lineage.length) {
     const rows = d.lineage.map((r) => [r.name ?? "–", r.kind ?? "–", r.path ?? "–", r.is_input ? "input" : "output", lineageSummary(r.summary)]);
     parts.push(`LINEAGE\n${table(["NAME", "KIND", "PATH", "DIRECTION", "SUMMARY"], rows, { maxWidth: 70 })}`);

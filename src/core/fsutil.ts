@@ -37,6 +37,11 @@ async function hashInto(hash: Hash, path: string): Promise<void> {
   }
 }
 
+/** {@link hashFile} of bytes already in memory (a file runtrail has just written). */
+export function hashBytes(data: string | Uint8Array): string {
+  return createHash("md5").update(data).digest("hex").slice(0, 12);
+}
+
 /** Polyaxon's `hash_file`: md5 of the bytes, first 12 hex characters. Streams the file. */
 export async function hashFile(path: string): Promise<string> {
   const hash = createHash("md5");

@@ -5,6 +5,7 @@ import { fileTypeOf, readRegularTextSync } from "./fs-safe.js";
 import type { V1RunArtifact } from "./lineage.js";
 import { uniqueLineageNames } from "./lineage-names.js";
 import { RunLayout } from "./paths.js";
+import { listResourceStreams } from "./context/read.js";
 import type { RunMeta, RunStatus } from "./run-meta.js";
 import type { S3StoreOptions } from "../store/s3-location.js";
 
@@ -19,6 +20,10 @@ export interface LoadedRun {
   lineage: V1RunArtifact[];
   /** Every `events/<kind>/<name>.plx` file. */
   streams: Array<{ kind: string; name: string }>;
+  /** Names of the system-resource streams `resources/metric/<name>.plx` (read them with `readResources`). */
+  resources: string[];
+  /** Captured log files under `plxlogs/` (read them with `readLogs`). */
+  logFiles: string[];
 }
 
 /**
@@ -65,7 +70,9 @@ export async function loadRun(runPath: string, opts: { s3?: S3StoreOptions } = {
     }
   }
   streams.sort((a, b) => (a.kind === b.kind ? (a.name < b.name ? -1 : 1) : a.kind < b.kind ? -1 : 1));
-  return { uuid: meta.uuid, status: meta.status, path, meta, lineage, streams };
+  const logsDir = join(path, "plxlogs");
+  const logFiles = existsSync(logsDir) ? readdirSync(logsDir).filter((f) => f.endsWith(".jsonl")).sort().map((f) => `plxlogs/${f}`) : [];
+  return { uuid: meta.uuid, status: meta.status, path, meta, lineage, streams, resources: listResourceStreams(path), logFiles };
 }
 
 function parseJson<T>(file: string): T {

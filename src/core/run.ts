@@ -29,9 +29,12 @@ import { VersionedStreams } from "./versioned.js";
 import type { BackgroundSync } from "../store/background-sync.js";
 import type { S3StoreOptions } from "../store/s3-location.js";
 import type { StoreLayer } from "./store-layer.js";
+import { RunContext } from "./context/run-context.js";
+import { resolveContextOptions, type ContextOptions } from "./context/options.js";
+import type { CodeRef } from "./context/coderef.js";
 
-/** Options of {@link init}. */
-export interface InitOptions {
+/** Options of {@link init}. What a run records without being asked (resources, logs, code, env): see {@link ContextOptions}. */
+export interface InitOptions extends ContextOptions {
   /** Project name, recorded in `run.plx.json`. */
   project?: string;
   /** Run name, recorded in `run.plx.json`. */
@@ -125,6 +128,7 @@ export class Run {
   private ended = false;
   private readonly progressThrottle = new ProgressThrottle();
   private readonly backgroundSync: BackgroundSync | undefined;
+  private readonly context: RunContext;
 
   /**
    * @internal Use {@link init}. `storeLayer` is the S3 store's code, which `init` loads only
@@ -159,6 +163,7 @@ export class Run {
     }
     this.uuid = uuid;
     this.artifactsPath = root;
+    const contextSettings = resolveContextOptions(opts, existsSync(join(root, RunLayout.runMeta)));
     for (const d of [RunLayout.outputs, RunLayout.events, RunLayout.assets]) {
       try {
         mkdirSync(join(root, d), { recursive: true });
@@ -196,13 +201,25 @@ export class Run {
     if (opts.store !== undefined && storeLayer) {
       this.backgroundSync = new storeLayer.BackgroundSync(root, opts.store, opts.storeOptions ?? {}, opts.syncIntervalMs ?? 10_000);
     }
+    this.context = new RunContext({
+      root,
+      flushIntervalMs: opts.flushIntervalMs ?? 1000,
+      lineage: this.lineage,
+      settings: contextSettings,
+      onError: (err) => this.writer.keepBackgroundError(err),
+      track: (p) => this.track(p),
+    });
     if (opts.handleExit !== false) {
       this.exitParticipant = {
         finishSync: (status, reason) => this.finishSync(status, reason),
-        flushSync: () => this.writer.flushQuietly(),
+        flushSync: () => {
+          this.writer.flushQuietly();
+          this.context.flushQuietly();
+        },
       };
       registerExitParticipant(this.exitParticipant);
     }
+    this.context.start();
   }
 
   /** The run's metadata as in `run.plx.json` (a live view; do not mutate). */
@@ -564,6 +581,29 @@ export class Run {
     this.metaStore.persist();
   }
 
+  // ---------------------------------------------------------------- context
+
+  /**
+   * Records the code version as a `coderef` lineage record named by the commit (Polyaxon's
+   * `log_code_ref`): `codeRef` as given (`{ commit, branch, url, is_dirty }`, credentials stripped
+   * from `url`), else the git repository of the working directory. Resolves to `undefined`, writing
+   * nothing, when there is no commit (not a repository, no `git`). Done at `init` unless `trackCode: false`.
+   */
+  logCodeRef(codeRef?: Partial<CodeRef> & Record<string, unknown>, opts: { isInput?: boolean } = {}): Promise<V1RunArtifact | undefined> {
+    this.assertLive("logCodeRef");
+    return this.track(this.context.logCodeRef(codeRef, opts));
+  }
+
+  /**
+   * Writes `outputs/env.json` and an `env` lineage reference (Polyaxon's `log_env`): `content`, else
+   * host, OS, Node/V8, CPU, memory, command line and loaded ML package versions — never environment
+   * variables. Done at `init` unless `trackEnv: false`. @throws RunWriteError
+   */
+  logEnv(content?: Record<string, unknown>): V1RunArtifact {
+    this.assertLive("logEnv");
+    return this.context.logEnv(content);
+  }
+
   // ---------------------------------------------------------------- files
 
   /** Records a lineage reference to a file, folder or URI without touching it. `kind` defaults to `"file"`. */
@@ -715,6 +755,7 @@ export class Run {
   async flush(): Promise<void> {
     await this.settle();
     this.writer.flushSync();
+    this.context.flush();
     this.lineage.persistPending();
   }
 
@@ -768,6 +809,7 @@ export class Run {
   private finalize(status: "succeeded" | "failed" | "stopped", reason: string, message?: string): void {
     // A failure (disk full, read-only folder) leaves the run live with its rows still buffered,
     // so end() can be called again once the disk is fixed (and the exit hook tries once more).
+    this.context.stop();
     this.writer.flushSync();
     this.summarizeEvents();
     this.metaStore.setStatus(status, reason, message);

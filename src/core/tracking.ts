@@ -74,6 +74,8 @@ const PUBLIC_METHODS = [
   "setDescription",
   "setReadme",
   "logProgress",
+  "logCodeRef",
+  "logEnv",
   "logArtifactRef",
   "logModelRef",
   "logDataRef",

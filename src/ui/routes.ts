@@ -19,6 +19,7 @@ function recordedDirectionsOf(runDir: string): Map<string, Direction> {
     throw err;
   }
 }
+import { logsReply, resourcesReply } from "./context-routes.js";
 
 /** What a route answers: bytes in memory, or a file inside the runs root to stream. */
 export type Reply =
@@ -147,6 +148,12 @@ async function runRoute(jail: RootJail, segs: string[], q: URLSearchParams): Pro
     }
     case "assets":
       return assetReply(jail, runDir, ["assets", ...rest]);
+    case "resources":
+      if (rest.length > 1) break;
+      return json(200, await resourcesReply(jail, runDir, rest.map((r) => decodeSegment(r, "resource name")), parsePoints(q)));
+    case "logs":
+      if (rest.length !== 0) break;
+      return json(200, await logsReply(jail, runDir, q));
     default:
       break;
   }

@@ -68,5 +68,8 @@ export async function buildSnapshot(app: DashboardApp, runId: string, opts: Snap
       }
     }
   }
+  // The same URLs the page asks for: system charts and the last log lines.
+  for (const r of (await get(`${base}/resources`)) as string[]) await get(`${base}/resources/${encodeURIComponent(r)}?points=500`);
+  await get(`${base}/logs?tail=500`);
   return { title: detail.name ?? detail.uuid, generatedAt: new Date().toISOString(), api, assets, skippedAssets };
 }

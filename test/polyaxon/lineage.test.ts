@@ -99,7 +99,7 @@ describe("lineage names survive Polyaxon's dict keyed by name", () => {
 
   it("a reference that would take another reference's name is refused before anything moves", async () => {
     const dir = tmp();
-    const run = await init({ offlineRoot: dir, handleExit: false });
+    const run = await init({ offlineRoot: dir, handleExit: false, trackCode: false, trackEnv: false });
     const f = join(dir, "x.bin");
     writeFileSync(f, "x");
     await run.logFileRef({ path: f });

@@ -43,6 +43,8 @@ export class EventWriter {
   constructor(
     private readonly runPath: string,
     flushIntervalMs: number,
+    /** The folder of the streams: `events`, or `resources` for system metrics (same format). */
+    private readonly folder: string = RunLayout.events,
   ) {
     if (flushIntervalMs > 0) {
       this.timer = setInterval(() => this.flushInBackground(), flushIntervalMs);
@@ -55,7 +57,8 @@ export class EventWriter {
     const key = `${kind}/${name}`;
     let s = this.streams.get(key);
     if (s === undefined) {
-      s = new EventStream(kind, name, eventPath(this.runPath, kind, name));
+      const path = this.folder === RunLayout.events ? eventPath(this.runPath, kind, name) : join(this.runPath, this.folder, kind, `${name}.plx`);
+      s = new EventStream(kind, name, path);
       this.streams.set(key, s);
     }
     return s;
