@@ -151,7 +151,7 @@ export function toSummary(runsRoot: string, r: RunRecord, now = Date.now()): Run
     inputs: m.inputs,
     outputs: m.outputs,
     metrics: r.metrics,
-    path: join(runsRoot, r.id),
+    path: runsRoot.endsWith(sep) ? runsRoot + r.id : runsRoot + sep + r.id, // not join(): once per run per listing
   };
   if (m.damaged.length) s.damaged = m.damaged;
   return s;
