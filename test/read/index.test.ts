@@ -115,9 +115,19 @@ describe("the run index", () => {
     expect(await listRuns(base)).toHaveLength(29);
     expect(statSync(index).ino).not.toBe(before);
     expect(existsSync(journal)).toBe(false);
-    const indexed = JSON.parse(readFileSync(index, "utf8")) as { runs: Array<{ id: string; meta: { status: string } }> };
+    const indexed = JSON.parse(readFileSync(index, "utf8")) as { runs: Array<[string, string, unknown[]]> };
     expect(indexed.runs).toHaveLength(29);
-    expect(indexed.runs.find((r) => r.id === sweepUuid(3))?.meta.status).toBe("failed");
+    expect(indexed.runs.find((r) => r[0] === sweepUuid(3))?.[2]).toContain("failed");
+  });
+
+  it("keeps NaN and infinite last values through the index", async () => {
+    const base = tmp();
+    utimesAll(writeSweepRun(join(base, "runs"), spec(1, { metrics: { loss: [Number.NaN], acc: [Number.POSITIVE_INFINITY], err: [Number.NEGATIVE_INFINITY] } })));
+    for (let i = 0; i < 2; i++) {
+      const [r] = await listRuns(base); // built, then read back from the index
+      expect(r!.metrics).toEqual({ loss: { step: 0, value: Number.NaN }, acc: { step: 0, value: Infinity }, err: { step: 0, value: -Infinity } });
+    }
+    expect(await listRuns(base, { query: "metrics.loss:nil, metrics.acc:>1e308" })).toHaveLength(1);
   });
 
   it("shows a running run's live metric values, written through the real API", async () => {

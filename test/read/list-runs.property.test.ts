@@ -288,7 +288,7 @@ describe("listRuns agrees with a brute-force read of the run folders", () => {
           if (mut.dropIndex) rmSync(join(runsRoot, ".runtrail"), { recursive: true, force: true });
           await check(...second);
           // A journal line cut by a killed lister is skipped.
-          appendFileSync(join(runsRoot, ".runtrail", "index.journal"), '{"v":1,"r":{"id":"');
+          appendFileSync(join(runsRoot, ".runtrail", "index.journal"), '{"v":2,"r":["');
           await check(...second);
           // An index that is not JSON is rebuilt, not trusted.
           writeFileSync(join(runsRoot, ".runtrail", "index.json"), "{ not json");

@@ -5,8 +5,8 @@ import { RunLayout } from "../paths.js";
 import { readRunFile } from "./read-file.js";
 import type { RunRecord } from "./run-record.js";
 
-/** Bumped whenever {@link RunRecord} changes shape: an index of another version is rebuilt. */
-const INDEX_VERSION = 1;
+/** Bumped whenever the encoding below changes: an index of another version is rebuilt. */
+const INDEX_VERSION = 2;
 
 /** Past this many journal lines (and a tenth of the runs), the next save rewrites the index whole. */
 const MIN_COMPACT_LINES = 200;
@@ -30,8 +30,36 @@ export interface LoadedIndex {
   hasBase: boolean;
 }
 
-function isRecord(v: unknown): v is RunRecord {
-  return typeof v === "object" && v !== null && typeof (v as RunRecord).id === "string" && typeof (v as RunRecord).metaFp === "string";
+/**
+ * A record as one JSON array: positional fields parse with a fraction of the objects (and of the
+ * garbage collection) that keyed objects cost, which is most of a warm listing of 10,000 runs.
+ * Non-finite metric values are kept as text, since JSON has no NaN or Infinity.
+ */
+type Encoded = [id: string, metaFp: string, meta: unknown[], metrics: unknown[], metricFps: Record<string, string> | null];
+
+const META_KEYS = ["uuid", "name", "project", "status", "tags", "createdAt", "startedAt", "finishedAt", "duration", "inputs", "outputs", "damaged"] as const;
+
+function encode(r: RunRecord): Encoded {
+  const metrics: unknown[] = [];
+  for (const [name, m] of Object.entries(r.metrics)) metrics.push(name, m.step, Number.isFinite(m.value) ? m.value : String(m.value));
+  return [r.id, r.metaFp, META_KEYS.map((k) => r.meta[k]), metrics, r.metricFps ?? null];
+}
+
+function decode(e: unknown): RunRecord | undefined {
+  if (!Array.isArray(e) || e.length !== 5 || typeof e[0] !== "string" || typeof e[1] !== "string" || !Array.isArray(e[2]) || !Array.isArray(e[3])) return undefined;
+  const [id, metaFp, metaValues, flat, metricFps] = e as Encoded;
+  const meta = {} as Record<string, unknown>;
+  for (let i = 0; i < META_KEYS.length; i++) meta[META_KEYS[i]!] = metaValues[i];
+  const dict = (v: unknown): boolean => typeof v === "object" && v !== null && !Array.isArray(v);
+  if (!Array.isArray(meta.damaged) || !Array.isArray(meta.tags) || !dict(meta.inputs) || !dict(meta.outputs)) return undefined; // not ours: read the run again
+  const metrics: RunRecord["metrics"] = {};
+  for (let i = 0; i + 2 < flat.length; i += 3) {
+    const v = flat[i + 2];
+    metrics[flat[i] as string] = { step: flat[i + 1] as number | null, value: typeof v === "number" ? v : Number(v) };
+  }
+  const r: RunRecord = { id, metaFp, meta: meta as unknown as RunRecord["meta"], metrics };
+  if (metricFps) r.metricFps = metricFps;
+  return r;
 }
 
 /**
@@ -47,7 +75,10 @@ export function loadIndex(runsRoot: string): LoadedIndex {
     try {
       const doc = JSON.parse(base.bytes.toString("utf8")) as { version?: unknown; runs?: unknown };
       if (doc.version === INDEX_VERSION && Array.isArray(doc.runs)) {
-        for (const r of doc.runs) if (isRecord(r)) records.set(r.id, r);
+        for (const e of doc.runs) {
+          const r = decode(e);
+          if (r) records.set(r.id, r);
+        }
         hasBase = true;
       }
     } catch {
@@ -62,7 +93,8 @@ export function loadIndex(runsRoot: string): LoadedIndex {
       journalLines++;
       try {
         const entry = JSON.parse(line) as { v?: unknown; r?: unknown };
-        if (entry.v === INDEX_VERSION && isRecord(entry.r)) records.set(entry.r.id, entry.r);
+        const r = entry.v === INDEX_VERSION ? decode(entry.r) : undefined;
+        if (r) records.set(r.id, r);
       } catch {
         // a line cut by a kill
       }
@@ -83,10 +115,10 @@ export function saveIndex(runsRoot: string, all: RunRecord[], changed: RunRecord
     mkdirSync(join(runsRoot, RunLayout.private), { recursive: true });
     const journalLines = loaded.journalLines + changed.length;
     if (loaded.hasBase && !removed && journalLines <= Math.max(MIN_COMPACT_LINES, all.length / 10)) {
-      appendFileSync(journalPath(runsRoot), changed.map((r) => `${JSON.stringify({ v: INDEX_VERSION, r })}\n`).join(""));
+      appendFileSync(journalPath(runsRoot), changed.map((r) => `${JSON.stringify({ v: INDEX_VERSION, r: encode(r) })}\n`).join(""));
       return true;
     }
-    writeFileAtomicSync(indexPath(runsRoot), JSON.stringify({ version: INDEX_VERSION, runs: all }));
+    writeFileAtomicSync(indexPath(runsRoot), JSON.stringify({ version: INDEX_VERSION, runs: all.map(encode) }));
     rmSync(journalPath(runsRoot), { force: true });
     return true;
   } catch {

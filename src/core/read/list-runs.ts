@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { basename, join } from "node:path";
+import { basename, sep } from "node:path";
 import { ArtifactNotFoundError, InvalidValueError } from "../errors.js";
 import { loadIndex, saveIndex, type LoadedIndex } from "./index-store.js";
 import { matchQuery, parseQuery } from "./query.js";
@@ -48,8 +48,9 @@ export function currentRecords(runsRoot: string, opts: { index?: boolean } = {})
   const toRead: Array<{ slot: number; id: string }> = [];
   const live: RunRecord[] = [];
   let stillThere = 0;
+  const prefix = runsRoot.endsWith(sep) ? runsRoot : runsRoot + sep;
   for (const id of listRunFolders(runsRoot)) {
-    const fp = metaFingerprint(join(runsRoot, id));
+    const fp = metaFingerprint(prefix + id);
     if (fp === undefined) continue; // not a run folder
     const known = indexed.get(id);
     if (known) stillThere++;

@@ -1,5 +1,5 @@
 import { lstatSync, readdirSync, type Stats } from "node:fs";
-import { join } from "node:path";
+import { join, sep } from "node:path";
 import { RunLayout } from "../paths.js";
 import { lastMetricRow } from "./last-metric.js";
 import { readRunFile } from "./read-file.js";
@@ -42,12 +42,15 @@ export function fingerprint(s: Stats, now = Date.now()): string {
  * is not a run), "" when it is not a regular file (a damaged run, listed as such) or just changed.
  */
 export function metaFingerprint(runDir: string): string | undefined {
+  // Plain concatenation, not join(): this runs once per run on every listing.
+  let s: Stats | undefined;
   try {
-    const s = lstatSync(join(runDir, RunLayout.runMeta));
-    return s.isFile() ? fingerprint(s) : "";
+    s = lstatSync(`${runDir}${sep}${RunLayout.runMeta}`, { throwIfNoEntry: false });
   } catch {
-    return undefined;
+    return ""; // there but unreadable (permissions): a damaged run
   }
+  if (!s) return undefined;
+  return s.isFile() ? fingerprint(s) : "";
 }
 
 /**
@@ -148,7 +151,7 @@ export function toSummary(runsRoot: string, r: RunRecord, now = Date.now()): Run
     inputs: m.inputs,
     outputs: m.outputs,
     metrics: r.metrics,
-    path: join(runsRoot, r.id),
+    path: runsRoot.endsWith(sep) ? runsRoot + r.id : runsRoot + sep + r.id, // not join(): once per run per listing
   };
   if (m.damaged.length) s.damaged = m.damaged;
   return s;
