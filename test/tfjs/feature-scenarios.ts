@@ -158,7 +158,7 @@ export function describeFitFeatures(backend: "cpu" | "wasm"): void {
       // val_loss of epoch e is what the weights saved at epoch e score on the validation set.
       for (const e of [0, 1, 2, 3]) {
         const again = await loadCheckpoint(run, { step: e, tf });
-        const scored = (await again.evaluateDataset(val, {})) as tf.Scalar[];
+        const scored = (await again.evaluateDataset(val as tf.data.Dataset<{}>, {})) as tf.Scalar[];
         expect(valLoss[e]).toBeCloseTo(scored[0]!.dataSync()[0]!, 5);
       }
       // A later callback that keeps tfjs's logs objects sees numbers, one object per epoch.
