@@ -27,8 +27,9 @@ function trackerOf(self: unknown, hook: string): TfjsTracker {
  * first callback only by `instanceof`), as tfjs-node's TensorBoardCallback does. The hooks are
  * overridden rather than passed as closures: if tfjs still took the callback for a plain object
  * (another tfjs copy), its wrapper calls them unbound and they report TfjsMismatchError instead
- * of recursing. Batch hooks exist only on the second class, so tfjs reads batch values back from
- * the backend only when they are logged or checkpointed.
+ * of recursing. The batch values are read back from the backend only in the second class, used
+ * when they are logged or checkpointed; the first one's batch hook only lets a checkpoint being
+ * written progress.
  */
 function classesFor(tf: TfModule): { epoch: CallbackClass; batch: CallbackClass } {
   const cached = CLASSES.get(tf.CustomCallback);
@@ -77,6 +78,9 @@ function classesFor(tf: TfModule): { epoch: CallbackClass; batch: CallbackClass 
     }
     override async onTrainEnd(): Promise<void> {
       await trackerOf(this, "onTrainEnd").trainEnd();
+    }
+    override async onBatchEnd(_batch: number, _logs?: UnresolvedLogs): Promise<void> {
+      await trackerOf(this, "onBatchEnd").yieldToWriter();
     }
   }
 

@@ -15,6 +15,12 @@ import type { ResolvedOptions } from "./options.js";
 import { loadWeightsInto } from "./restore-weights.js";
 import type { FitParams, LayersModel, TfModule, UnresolvedLogs } from "./types.js";
 
+/**
+ * Between two batches, while a checkpoint is being written, the event loop gets turns for up to
+ * this share of the last batch's duration (at least one turn), so its file I/O progresses.
+ */
+const YIELD_SHARE = 0.01;
+
 /** Keys of tfjs batch logs that are bookkeeping, not metrics. */
 const NOT_METRICS = new Set(["batch", "size"]);
 
@@ -45,6 +51,8 @@ export class TfjsTracker {
   /** Checkpoints being written while training goes on: one in flight, one waiting. */
   private readonly writer = new BackgroundWriter();
   private readonly batchNames = new Map<string, string>();
+  /** When the previous batch ended (after this callback's own work), for the yield budget. */
+  private lastBatchEnd: number | undefined;
 
   constructor(
     private readonly tf: TfModule,
@@ -92,8 +100,7 @@ export class TfjsTracker {
   }
 
   async batchEnd(batch: number, logs: UnresolvedLogs | undefined): Promise<void> {
-    // fit never yields to the event loop: give a checkpoint being written a turn to progress.
-    if (this.writer.busy) await nextTurn();
+    await this.yieldToWriter();
     const step = (this.step = (this.step ?? 0) + 1);
     const log = this.batchEvery !== 0 && step % this.batchEvery === 0;
     const save = this.opts?.unit === "batch" && this.isDue(step);
@@ -104,6 +111,21 @@ export class TfjsTracker {
       for (const key in metrics) this.run.logMetric(this.batchName(key), metrics[key]!, opts);
     }
     if (save) await this.checkpoint(step, metrics, { epoch: this.epoch, batch });
+  }
+
+  /**
+   * fit never yields to the event loop, and a checkpoint's file I/O completes only there: while
+   * one is being written, give it event-loop turns for up to {@link YIELD_SHARE} of the last
+   * batch's duration (at least one turn). A no-op when nothing is being written.
+   */
+  async yieldToWriter(): Promise<void> {
+    const now = performance.now();
+    if (this.writer.busy) {
+      const until = now + (this.lastBatchEnd === undefined ? 0 : now - this.lastBatchEnd) * YIELD_SHARE;
+      do await nextTurn();
+      while (this.writer.busy && performance.now() < until);
+    }
+    this.lastBatchEnd = performance.now();
   }
 
   async epochEnd(epoch: number, logs: UnresolvedLogs | undefined): Promise<void> {
