@@ -23,7 +23,7 @@ import { machineLine, median, type BenchResult } from "./machine.js";
 const UNITS = 5120;
 const BATCH = 32;
 const BATCHES_PER_EPOCH = 4;
-const EPOCHS = 5;
+const EPOCHS = 4;
 const PAIRS = 2;
 const TARGET = 1.05;
 
