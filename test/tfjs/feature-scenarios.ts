@@ -1,6 +1,8 @@
 import { describe, beforeAll, expect, it } from "vitest";
 import { findCheckpoint, listCheckpoints, loadCheckpoint, TrackingCallback } from "../../src/adapters/tfjs.js";
-import { loadRun, readEvents } from "../../src/index.js";
+import { truncateSync } from "node:fs";
+import { join } from "node:path";
+import { CorruptRunError, loadRun, readEvents } from "../../src/index.js";
 import { useTmp } from "../helpers/tmp.js";
 import { newRun, predict, predictionsByEpoch, tf, useBackend, xorData, xorModel } from "./helpers.js";
 
@@ -108,6 +110,24 @@ export function describeFitFeatures(backend: "cpu" | "wasm"): void {
         });
         expect(h.epoch).toEqual([0, 1, 2, 3]);
         await checkRestored(run, model, xs, seen.byEpoch.get(3));
+      });
+
+      it("a best checkpoint that cannot be read back rejects fit with CorruptRunError instead of keeping the last weights silently", async () => {
+        await newRun(tmp());
+        const { xs, ys, val } = flippedValidation();
+        const cb = new TrackingCallback({ tf, checkpoint: policy });
+        // Runs before the tracker's train end: damages the best checkpoint once it is written.
+        const damage = new tf.CustomCallback({
+          onTrainEnd: async () => {
+            await cb.saved();
+            truncateSync(join(cb.best()!.path, "weights.bin"), 10);
+          },
+        });
+        const err = await xorModel(0.1)
+          .fit(xs, ys, { ...FIT, epochs: 4, validationData: val, callbacks: [damage, cb] })
+          .then(() => undefined, (e: unknown) => e);
+        expect(err).toBeInstanceOf(CorruptRunError);
+        expect((err as Error).message).toMatch(/cannot be decoded/);
       });
 
       it("leaves no tensors behind", async () => {

@@ -18,7 +18,12 @@ export async function loadWeightsInto(tf: TfModule, model: LayersModel, dir: str
   if (artifacts.weightData === undefined || specs.length === 0) {
     throw new CorruptRunError(`checkpoint ${dir} holds no weights (its model.json lists none).`, dir);
   }
-  const decoded = tf.io.decodeWeights(artifacts.weightData, specs);
+  let decoded: ReturnType<TfModule["io"]["decodeWeights"]>;
+  try {
+    decoded = tf.io.decodeWeights(artifacts.weightData, specs);
+  } catch (err) {
+    throw new CorruptRunError(`the weights of checkpoint ${dir} cannot be decoded (a truncated or damaged weights.bin): ${(err as Error).message}`, dir, err);
+  }
   try {
     const weights = Object.fromEntries(specs.filter((s) => s.group !== "optimizer").map((s) => [s.name, decoded[s.name]!]));
     try {
