@@ -264,6 +264,17 @@ export function describeFitFeatures(backend: "cpu" | "wasm"): void {
       expect(await values(run2.artifactsPath, "loss")).toEqual(await values(whole.artifactsPath, "loss"));
     });
 
+    it("one callback over two fits: each fit's epochs are counted from its initialEpoch", async () => {
+      const run = await newRun(tmp());
+      const { xs, ys } = xorData(16);
+      const model = xorModel();
+      const cb = new TrackingCallback({ tf, checkpoint: { name: "twice" } });
+      await model.fit(xs, ys, { ...FIT, epochs: 2, callbacks: [cb] });
+      await model.fit(xs, ys, { ...FIT, epochs: 2, callbacks: [cb] }); // epochs 0 and 1 again
+      await model.fit(xs, ys, { ...FIT, epochs: 4, initialEpoch: 2, callbacks: [cb] });
+      expect(await steps(run.artifactsPath, "model", "twice")).toEqual([0, 1, 0, 1, 2, 3]);
+    });
+
     it("every: { seconds } saves at the first epoch (or batch) end that far from the previous checkpoint", async () => {
       const run = await newRun(tmp());
       const { xs, ys } = xorData(32); // 4 batches per epoch

@@ -93,6 +93,8 @@ export class TfjsTracker {
     if (model === undefined) throw new TfjsMismatchError("onTrainBegin");
     if (this.step === undefined) this.step = this.usesBatches ? await this.resumeStep() : 0;
     if (this.opts && !this.schedule) this.schedule = new SaveSchedule(this.opts.every, this.opts.clock ?? monotonicClock);
+    // Each fit counts epochs from its initialEpoch: a second fit with this callback starts over.
+    if (this.opts?.unit === "epoch") this.schedule!.resetTo(typeof params?.initialEpoch === "number" ? params.initialEpoch : 0);
     if (!this.described) {
       this.described = true;
       this.describe(model, params ?? {});
