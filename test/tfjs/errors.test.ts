@@ -53,23 +53,23 @@ describe("TrackingCallback: bad input and failures", () => {
       const run = await newRun(tmp());
       const { xs, ys } = xorData(16);
       // The second checkpoint fails after its model.json is written, while writing weights.bin.
-      // weights.bin is written with one fs.writeFile request (see file-io.ts).
-      const writeFile = fs.writeFile;
+      // weights.bin is written with fs.open + fs.writev (see file-io.ts): its open fails.
+      const open = fs.open;
       let bins = 0;
-      fs.writeFile = ((file: string, data: Buffer, cb: (err: Error | null) => void) => {
+      fs.open = ((file: string, flags: string, cb: (err: Error | null, fd?: number) => void) => {
         if (String(file).endsWith("weights.bin") && ++bins === 2) {
           process.nextTick(cb, Object.assign(new Error("ENOSPC: no space left on device (simulated)"), { code: "ENOSPC" }));
           return;
         }
-        writeFile(file, data, cb);
-      }) as typeof writeFile;
+        open(file, flags, cb);
+      }) as typeof open;
       syncBuiltinESMExports();
       const cb = new TrackingCallback({ tf, checkpoint: true });
       let h: tf.History;
       try {
         h = await xorModel().fit(xs, ys, { ...FIT, epochs: 4, callbacks: [cb] });
       } finally {
-        fs.writeFile = writeFile;
+        fs.open = open;
         syncBuiltinESMExports();
       }
       expect(bins).toBe(4);
