@@ -1,6 +1,6 @@
 import { describe, beforeAll, expect, it } from "vitest";
-import { findCheckpoint, listCheckpoints, loadCheckpoint, TrackingCallback } from "../../src/adapters/tfjs.js";
-import { truncateSync } from "node:fs";
+import { fileIOHandler, findCheckpoint, listCheckpoints, loadCheckpoint, TrackingCallback } from "../../src/adapters/tfjs.js";
+import { readFileSync, truncateSync } from "node:fs";
 import { join } from "node:path";
 import { CorruptRunError, loadRun, readEvents } from "../../src/index.js";
 import { useTmp } from "../helpers/tmp.js";
@@ -150,6 +150,20 @@ export function describeFitFeatures(backend: "cpu" | "wasm"): void {
         await run.end();
         expect(await streamSummary(run.artifactsPath)).not.toHaveProperty("restored");
       });
+    });
+
+    it("every checkpoint (the first through model.save, the next from the model's weights one by one) has the bytes model.save writes", async () => {
+      const run = await newRun(tmp());
+      const { xs, ys } = xorData(16);
+      const model = xorModel();
+      await model.fit(xs, ys, { ...FIT, epochs: 3, callbacks: [new TrackingCallback({ tf, model, checkpoint: true })] });
+      const direct = join(tmp(), "direct");
+      await model.save(fileIOHandler(direct), { includeOptimizer: true });
+      const last = join(run.artifactsPath, "assets", "model", "model_2");
+      expect(readFileSync(join(last, "weights.bin")).equals(readFileSync(join(direct, "weights.bin")))).toBe(true);
+      expect(JSON.parse(readFileSync(join(last, "model.json"), "utf8"))).toEqual(JSON.parse(readFileSync(join(direct, "model.json"), "utf8")));
+      const first = JSON.parse(readFileSync(join(run.artifactsPath, "assets", "model", "model_0", "model.json"), "utf8"));
+      expect(Object.keys(first)).toEqual(Object.keys(JSON.parse(readFileSync(join(last, "model.json"), "utf8"))));
     });
 
     it("fitDataset: each epoch's values are its own (tfjs #984), equal to a fresh evaluation of that epoch's checkpoint", async () => {
