@@ -178,6 +178,7 @@ describe("TrackingCallback: bad input and failures", () => {
     await batches.onTrainBegin!({});
     await batches.onBatchEnd(0, logs);
     expect(logs.loss).toBe(0.5);
+    await batches.onTrainEnd!(); // waits for the model summary it started
   });
 
   it("built against another tfjs copy and passed first, it fails fit with TfjsMismatchError instead of doing nothing", async () => {
