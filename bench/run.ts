@@ -35,6 +35,14 @@ const suites: Suite[] = [
       return [m.tfjsFitRow(await m.runTfjsFitBench())];
     },
   },
+  {
+    id: "tfjs-big",
+    title: "100 MB tfjs model checkpointed every epoch",
+    run: async () => {
+      const m = await import("./tfjs-big.js");
+      return m.tfjsBigRows(await m.runTfjsBigBench());
+    },
+  },
   { id: "checkpoint-io", title: "checkpoint copies and saves", run: async () => (await import("./checkpoint-io.js")).runCheckpointIoBench() },
   { id: "onnx-inspect", title: "inspectOnnx peak RSS on a 1 GiB model", run: async () => (await import("./onnx-inspect.js")).runOnnxInspectBench() },
   { id: "read-metrics", title: "reading a 1M-row metric file", run: async () => (await import("./read-metrics.js")).runReadMetricsBench() },

@@ -6,7 +6,7 @@
  * @see TrackingCallback
  */
 export { TrackingCallback } from "./tfjs/callback.js";
-export type { CheckpointOptions, TrackingCallbackOptions } from "./tfjs/options.js";
+export type { CheckpointEvery, CheckpointOptions, TrackingCallbackOptions } from "./tfjs/options.js";
 export { registerFileRouter } from "./tfjs/router.js";
 export { fileIOHandler } from "./tfjs/file-io.js";
 export { loadCheckpoint } from "./tfjs/load-checkpoint.js";
@@ -18,3 +18,4 @@ export type { LayersModel, ModelCompileArgs, TfModule } from "./tfjs/types.js";
 export { UnknownMonitorError } from "../core/checkpoints.js";
 export type { CheckpointInfo } from "../core/checkpoints.js";
 export type { MonitorMode, RetentionOptions } from "../core/retention.js";
+export type { Clock } from "../core/checkpoint-schedule.js";

@@ -20,6 +20,14 @@ export interface BestVersion {
   summary?: Record<string, unknown>;
 }
 
+/** The version whose weights were loaded back into the model when training ended (`restoreBestWeights`). */
+export interface RestoredVersion {
+  step: number;
+  path: string;
+  monitor: string;
+  value: number;
+}
+
 /** What runtrail keeps about one `events/<kind>/<name>.plx` stream of versioned assets. */
 export interface VersionedStreamState {
   kind: string;
@@ -33,6 +41,7 @@ export interface VersionedStreamState {
   latest?: LatestVersion;
   best?: BestVersion;
   versions?: number[];
+  restored?: RestoredVersion;
 }
 
 const POLYAXON_KEYS = new Set(["is_event", "step", "timestamp", "metric"]);
@@ -70,6 +79,7 @@ export class VersionedStreams {
       if (s.latest) st.latest = s.latest;
       if (s.best) st.best = s.best;
       if (Array.isArray(s.versions)) st.versions = s.versions;
+      if (s.restored) st.restored = s.restored;
     }
     this.states.set(key, st);
     return st;
@@ -100,6 +110,13 @@ export class VersionedStreams {
     this.persist(st);
   }
 
+  /** Records the version whose weights were loaded back into the model at the end of training. */
+  restored(kind: string, name: string, version: RestoredVersion): void {
+    const st = this.get(kind, name);
+    st.restored = version;
+    this.persist(st);
+  }
+
   /** Sets the hash of a version once it is computed (in the background for large assets). */
   hashed(kind: string, name: string, step: number, hash: string): void {
     const st = this.get(kind, name);
@@ -124,6 +141,7 @@ export class VersionedStreams {
     if (st.latest) summary.latest = st.latest;
     if (st.best) summary.best = st.best;
     if (st.versions) summary.versions = st.versions;
+    if (st.restored) summary.restored = st.restored;
     return { name: st.name, kind: st.kind, path: `events/${st.kind}/${st.name}.plx`, summary, is_input: false };
   }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { readEvents, type Run } from "../../src/index.js";
 import { CheckpointHook, type SaveEvery } from "../../src/adapters/checkpoint.js";
-import { SaveSchedule } from "../../src/adapters/checkpoint/schedule.js";
+import { SaveSchedule } from "../../src/core/checkpoint-schedule.js";
 import { saveWeights, trainer } from "../fixtures/checkpoint-trainer.js";
 import { loadVersions, modelAssets, modelRecord, stagingEntries, versionsOnDisk, useTempRuns } from "../fixtures/checkpoint-run.js";
 

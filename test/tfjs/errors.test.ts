@@ -1,5 +1,4 @@
-import { existsSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import fsp from "node:fs/promises";
+import fs, { existsSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { syncBuiltinESMExports } from "node:module";
 import { join } from "node:path";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -54,19 +53,23 @@ describe("TrackingCallback: bad input and failures", () => {
       const run = await newRun(tmp());
       const { xs, ys } = xorData(16);
       // The second checkpoint fails after its model.json is written, while writing weights.bin.
-      const writeFile = fsp.writeFile;
+      // weights.bin is written with fs.open + fs.writev (see file-io.ts): its open fails.
+      const open = fs.open;
       let bins = 0;
-      fsp.writeFile = (async (file: Parameters<typeof writeFile>[0], ...rest: unknown[]) => {
-        if (String(file).endsWith("weights.bin") && ++bins === 2) throw Object.assign(new Error("ENOSPC: no space left on device (simulated)"), { code: "ENOSPC" });
-        return (writeFile as (...a: unknown[]) => Promise<void>)(file, ...rest);
-      }) as typeof writeFile;
+      fs.open = ((file: string, flags: string, cb: (err: Error | null, fd?: number) => void) => {
+        if (String(file).endsWith("weights.bin") && ++bins === 2) {
+          process.nextTick(cb, Object.assign(new Error("ENOSPC: no space left on device (simulated)"), { code: "ENOSPC" }));
+          return;
+        }
+        open(file, flags, cb);
+      }) as typeof open;
       syncBuiltinESMExports();
       const cb = new TrackingCallback({ tf, checkpoint: true });
       let h: tf.History;
       try {
         h = await xorModel().fit(xs, ys, { ...FIT, epochs: 4, callbacks: [cb] });
       } finally {
-        fsp.writeFile = writeFile;
+        fs.open = open;
         syncBuiltinESMExports();
       }
       expect(bins).toBe(4);
@@ -139,7 +142,14 @@ describe("TrackingCallback: bad input and failures", () => {
     const run = await newRun(tmp());
     expect(() => new TrackingCallback({ tf, logEvery: 0 })).toThrow(InvalidValueError);
     expect(() => new TrackingCallback({ tf, logEvery: "step" as "batch" })).toThrow(/logEvery must be "epoch", "batch" or a positive integer/);
-    expect(() => new TrackingCallback({ tf, checkpoint: { every: 2.5 } })).toThrow(/checkpoint.every must be "epoch" or a positive number of batches/);
+    expect(() => new TrackingCallback({ tf, checkpoint: { every: 2.5 } })).toThrow(/checkpoint.every must be "epoch", a positive number of batches, or \{ epochs \| batches, seconds \}.*\(got 2\.5\)/);
+    expect(() => new TrackingCallback({ tf, checkpoint: { every: { epochs: 2, batches: 10 } } })).toThrow(/set epochs or batches, not both/);
+    expect(() => new TrackingCallback({ tf, checkpoint: { every: {} } })).toThrow(/got none of them/);
+    expect(() => new TrackingCallback({ tf, checkpoint: { every: { seconds: -1 } } })).toThrow(/got seconds: -1, not a positive number/);
+    expect(() => new TrackingCallback({ tf, checkpoint: { every: { epochs: 0.5 } } })).toThrow(/got epochs: 0\.5, not a positive integer/);
+    expect(() => new TrackingCallback({ tf, checkpoint: { every: { steps: 5 } as never } })).toThrow(/unknown key "steps"/);
+    expect(() => new TrackingCallback({ tf, checkpoint: { restoreBestWeights: true } })).toThrow(/restoreBestWeights needs `monitor`/);
+    expect(() => new TrackingCallback({ tf, checkpoint: { monitor: "loss", restoreBestWeights: "yes" as never } })).toThrow(/restoreBestWeights must be a boolean/);
     expect(() => new TrackingCallback({ tf, checkpoint: { keepBest: 2 } })).toThrow(/keepBest and saveBestOnly need `monitor`/);
     expect(() => new TrackingCallback({ tf, checkpoint: { monitor: "loss", mode: "up" as "max" } })).toThrow(/mode must be "min", "max" or "auto"/);
     expect(() => new TrackingCallback({ tf: {} as TfModule })).toThrow(/`tf` must be the TensorFlow.js module/);
@@ -158,9 +168,17 @@ describe("TrackingCallback: bad input and failures", () => {
       expect(cb).toBeInstanceOf(TrackingCallback);
     }
     expect({}).not.toBeInstanceOf(TrackingCallback);
-    // The batch hook exists only when batch values are used (tfjs reads them back from the backend only then).
-    expect(Object.getPrototypeOf(epochOnly).onBatchEnd).toBe(tf.CustomCallback.prototype.onBatchEnd);
-    expect(Object.getPrototypeOf(batches).onBatchEnd).not.toBe(tf.CustomCallback.prototype.onBatchEnd);
+    // Without batch logging or batch checkpoints, the batch hook leaves tfjs's batch values on the
+    // backend (it only lets a checkpoint being written progress); with them, it reads them back.
+    const logs = { loss: tf.scalar(0.5) };
+    await epochOnly.onBatchEnd(0, logs);
+    expect(logs.loss).toBeInstanceOf(tf.Tensor);
+    expect(logs.loss.isDisposed).toBe(false);
+    batches.setModel(xorModel());
+    await batches.onTrainBegin!({});
+    await batches.onBatchEnd(0, logs);
+    expect(logs.loss).toBe(0.5);
+    await batches.onTrainEnd!(); // waits for the model summary it started
   });
 
   it("built against another tfjs copy and passed first, it fails fit with TfjsMismatchError instead of doing nothing", async () => {

@@ -69,4 +69,23 @@ describe("file:// layout without tfjs-node", () => {
     await expect(fileIOHandler(sharded).load()).rejects.toBeInstanceOf(PathEscapeError);
     await expect(fileIOHandler(join(tmp(), "missing", "model.json")).load()).rejects.toBeInstanceOf(ArtifactNotFoundError);
   });
+
+  it("writes weight data given as several shards one after the other into weights.bin, without a copy of its own", async () => {
+    const dir = join(tmp(), "shards");
+    const a = new Float32Array([1, 2, 3]);
+    const b = new Float32Array([4.5]);
+    const result = await fileIOHandler(dir).save({
+      modelTopology: { class_name: "Sequential" },
+      weightSpecs: [
+        { name: "a", shape: [3], dtype: "float32" },
+        { name: "b", shape: [1], dtype: "float32" },
+      ],
+      weightData: [a.buffer, new ArrayBuffer(0), b.buffer],
+    });
+    const bin = readFileSync(join(dir, "weights.bin"));
+    expect(Array.from(new Float32Array(bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength)))).toEqual([1, 2, 3, 4.5]);
+    expect(result.modelArtifactsInfo.weightDataBytes).toBe(16);
+    const loaded = await fileIOHandler(dir).load();
+    expect(Array.from(new Float32Array(loaded.weightData as ArrayBuffer))).toEqual([1, 2, 3, 4.5]);
+  });
 });

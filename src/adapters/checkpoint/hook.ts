@@ -1,13 +1,12 @@
 import { CheckpointManager, type CheckpointInfo } from "../../core/checkpoints.js";
 import { InvalidValueError } from "../../core/errors.js";
-import { isImprovement } from "../../core/retention.js";
 import type { Run } from "../../core/run.js";
 import { resolveRun } from "../../core/tracking.js";
 import { checkStep } from "../../core/validate.js";
-import { BackgroundWriter, nextTurn, type BackgroundFailure } from "./background.js";
+import { BackgroundWriter, beatsPending, nextTurn, type BackgroundFailure } from "../../core/background-save.js";
 import { CheckpointHookClosedError, CheckpointSaveError } from "./errors.js";
 import { checkHookOptions, type CheckpointHookOptions } from "./options.js";
-import { monotonicClock, SaveSchedule } from "./schedule.js";
+import { monotonicClock, SaveSchedule } from "../../core/checkpoint-schedule.js";
 
 /** Which checkpoint {@link CheckpointHook.restore} loads. */
 export interface RestoreOptions {
@@ -205,8 +204,7 @@ export class CheckpointHook<S = undefined> {
   private wantsSave(metrics: Record<string, number>): boolean {
     if (!this.manager.shouldSave(metrics)) return false;
     if (!this.options.saveBestOnly || this.writer === undefined) return true;
-    const value = this.manager.monitorValue(metrics);
-    return this.writer.pending().every((job) => job.value === undefined || isImprovement(value, job.value, this.manager.mode));
+    return beatsPending(this.writer, this.manager.monitorValue(metrics), this.manager.mode);
   }
 
   private throwFailures(): void {

@@ -1,7 +1,7 @@
 import { InvalidValueError } from "../../core/errors.js";
 import type { RetentionOptions } from "../../core/retention.js";
 import type { Run } from "../../core/run.js";
-import { checkEvery, type Clock, type SaveEvery } from "./schedule.js";
+import { checkEvery, type Clock, type SaveEvery } from "../../core/checkpoint-schedule.js";
 
 /**
  * Writes one checkpoint into `dir`, an existing, empty folder inside the run that is committed

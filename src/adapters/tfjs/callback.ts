@@ -27,8 +27,9 @@ function trackerOf(self: unknown, hook: string): TfjsTracker {
  * first callback only by `instanceof`), as tfjs-node's TensorBoardCallback does. The hooks are
  * overridden rather than passed as closures: if tfjs still took the callback for a plain object
  * (another tfjs copy), its wrapper calls them unbound and they report TfjsMismatchError instead
- * of recursing. Batch hooks exist only on the second class, so tfjs reads batch values back from
- * the backend only when they are logged or checkpointed.
+ * of recursing. The batch values are read back from the backend only in the second class, used
+ * when they are logged or checkpointed; the first one's batch hook only lets a checkpoint being
+ * written progress.
  */
 function classesFor(tf: TfModule): { epoch: CallbackClass; batch: CallbackClass } {
   const cached = CLASSES.get(tf.CustomCallback);
@@ -78,6 +79,9 @@ function classesFor(tf: TfModule): { epoch: CallbackClass; batch: CallbackClass 
     override async onTrainEnd(): Promise<void> {
       await trackerOf(this, "onTrainEnd").trainEnd();
     }
+    override async onBatchEnd(_batch: number, _logs?: UnresolvedLogs): Promise<void> {
+      await trackerOf(this, "onBatchEnd").yieldToWriter();
+    }
   }
 
   class BatchTracking extends EpochTracking {
@@ -113,9 +117,10 @@ export interface TrackingCallback extends tfjs.CustomCallback {
   /** Every checkpoint still on disk, oldest first (versions of earlier sessions of a resumed run included). */
   checkpoints(): CheckpointInfo[];
   /**
-   * Resolves once the checkpoint being written is committed (or recorded in `errors`). A
-   * checkpoint is snapshotted at its epoch end and written while training goes on; `fit`
-   * resolves only after all of them are done, so this is for code that runs during `fit`.
+   * Resolves once the checkpoints being written (one in flight, one waiting at most) are
+   * committed (or recorded in `errors`). A checkpoint is snapshotted at its epoch end and written
+   * while training goes on; `fit` resolves only after all of them are done, so this is for code
+   * that runs during `fit`.
    */
   saved(): Promise<void>;
 }
@@ -133,6 +138,9 @@ export interface TrackingCallback extends tfjs.CustomCallback {
  *   tfjs-node `file://` layout, optimizer state included by default) through the run's
  *   `saveModel`, `framework: "tfjs"`, selected and pruned by the shared retention policy. The
  *   model is snapshotted at the checkpoint and written while the next batches train (see `saved()`).
+ *   `every` also takes the generic hook's schedule (`{ seconds: 600 }`, `{ epochs: 2 }`,
+ *   `{ batches: 500, seconds: 600 }`), and `restoreBestWeights: true` loads the best checkpoint
+ *   back into the model when `fit` ends, however it ends (its step goes into the lineage).
  *
  * A `monitor` the logs do not contain rejects `fit` with `UnknownMonitorError` at the first
  * checkpoint (the first epoch end by default). A checkpoint that cannot be written does not

@@ -1,3 +1,4 @@
+import type { Clock, SaveEvery } from "../../core/checkpoint-schedule.js";
 import type { CheckpointPolicy } from "../../core/checkpoints.js";
 import { InvalidValueError, NoActiveRunError, RunEndedError } from "../../core/errors.js";
 import type { RetentionOptions } from "../../core/retention.js";
@@ -13,18 +14,49 @@ import type { LayersModel, TfModule } from "./types.js";
  * @example
  * { every: "epoch", monitor: "val_loss", keepBest: 3 }        // mode "auto" → min for a loss
  * { every: 100, monitor: "acc", mode: "max", keepLast: 2 }    // every 100 batches, on the batch's metrics
+ * { every: { seconds: 600 }, monitor: "val_loss", keepBest: 1, restoreBestWeights: true }
  */
 export interface CheckpointOptions extends RetentionOptions {
   /**
    * `"epoch"`: at each epoch end, step = the epoch index (the step of the epoch metrics), with the
    * epoch's metrics (`val_*` included). N: every N batches, step = the global batch step, with
-   * that batch's metrics. Default `"epoch"`.
+   * that batch's metrics. An object is the schedule of the generic checkpoint hook
+   * (`runtrail/checkpoint`'s `every`), counted in epochs or in batches:
+   * `{ seconds: 600 }` (checked at epoch ends), `{ epochs: 2 }`, `{ epochs: 5, seconds: 600 }`,
+   * `{ batches: 500, seconds: 600 }` (checked at batch ends). A checkpoint is due when either
+   * part says so. Default `"epoch"`.
    */
-  every?: "epoch" | number;
+  every?: "epoch" | number | CheckpointEvery;
   /** Save the optimizer's state with the weights so training resumes exactly. Default true. */
   includeOptimizer?: boolean;
   /** Stream name: versions are `assets/model/<name>_<step>/`. Default `"model"`. */
   name?: string;
+  /**
+   * When `fit` ends — all epochs done, `model.stopTraining` set, or tfjs's own `earlyStopping`
+   * in the same callbacks list — load the weights of the best checkpoint still on disk (by
+   * `monitor`, which it needs) into the model, and record its step in the stream's lineage
+   * (`summary.restored`). What tfjs's `earlyStopping({ restoreBestWeights })` leaves
+   * unimplemented. Keep that checkpoint on disk with `keepBest` (≥ 1) when you also set `keepLast`.
+   * Default false.
+   */
+  restoreBestWeights?: boolean;
+  /** Milliseconds for `every.seconds`; inject a fake clock in tests. Default `performance.now`. */
+  clock?: Clock;
+}
+
+/**
+ * A checkpoint schedule counted in epochs (`epochs`: every N epochs, at the epoch ends) or in
+ * batches (`batches`: every N batches of the global batch step), and/or by wall time (`seconds`,
+ * at the first epoch end — or batch end, with `batches` — that many seconds after the previous
+ * checkpoint or the start of training). Set `epochs` or `batches`, not both.
+ */
+export interface CheckpointEvery {
+  /** Every N epochs (N, 2N… epochs trained, counting the `initialEpoch` ones). A positive integer. */
+  epochs?: number;
+  /** Every N batches of the global batch step. A positive integer. */
+  batches?: number;
+  /** At least this many seconds of wall time apart. A positive number. */
+  seconds?: number;
 }
 
 /**
@@ -64,9 +96,13 @@ export interface ResolvedOptions {
   /** Log batch metrics every this many batches; 0 = epoch metrics only. */
   batchEvery: number;
   checkpoint?: {
-    /** 0 = every epoch; N = every N batches. */
-    everyBatches: number;
+    /** Whether checkpoints are taken at epoch ends or at batch ends. */
+    unit: "epoch" | "batch";
+    /** The schedule, in units of `unit` (epochs trained, or the global batch step). */
+    every: SaveEvery;
+    clock?: Clock;
     includeOptimizer: boolean;
+    restoreBestWeights: boolean;
     policy: CheckpointPolicy;
   };
 }
@@ -101,18 +137,54 @@ export function resolveOptions(opts: TrackingCallbackOptions): ResolvedOptions {
   if (c === null || typeof c !== "object") {
     throw new InvalidValueError("TrackingCallback: checkpoint must be an options object, true or false.", c);
   }
-  const every = c.every ?? "epoch";
-  if (every !== "epoch" && !positiveInt(every)) {
-    throw new InvalidValueError(`TrackingCallback: checkpoint.every must be "epoch" or a positive number of batches (got ${JSON.stringify(every)}).`, every);
+  for (const key of ["includeOptimizer", "restoreBestWeights"] as const) {
+    if (c[key] !== undefined && typeof c[key] !== "boolean") {
+      throw new InvalidValueError(`TrackingCallback: checkpoint.${key} must be a boolean (got ${JSON.stringify(c[key])}).`, c[key]);
+    }
   }
-  if (c.includeOptimizer !== undefined && typeof c.includeOptimizer !== "boolean") {
-    throw new InvalidValueError(`TrackingCallback: checkpoint.includeOptimizer must be a boolean (got ${JSON.stringify(c.includeOptimizer)}).`, c.includeOptimizer);
+  if (c.restoreBestWeights && !c.monitor) {
+    throw new InvalidValueError(
+      `TrackingCallback: checkpoint.restoreBestWeights needs \`monitor\`, the metric that says which checkpoint is best (e.g. "val_loss").`,
+      c.restoreBestWeights,
+    );
   }
-  const { every: _every, includeOptimizer, name, ...retention } = c;
+  if (c.clock !== undefined && typeof c.clock !== "function") {
+    throw new InvalidValueError("TrackingCallback: checkpoint.clock must be a function returning milliseconds.", c.clock);
+  }
+  const { every: _every, includeOptimizer, restoreBestWeights, clock, name, ...retention } = c;
   resolved.checkpoint = {
-    everyBatches: every === "epoch" ? 0 : every,
+    ...resolveEvery(c.every ?? "epoch"),
+    ...(clock !== undefined && { clock }),
     includeOptimizer: includeOptimizer ?? true,
+    restoreBestWeights: restoreBestWeights ?? false,
     policy: { ...retention, name: name ?? "model", framework: "tfjs" },
   };
   return resolved;
+}
+
+/** `every` as a unit and the core's schedule (`steps` counted in that unit). */
+function resolveEvery(every: unknown): { unit: "epoch" | "batch"; every: SaveEvery } {
+  if (every === "epoch") return { unit: "epoch", every: { steps: 1 } };
+  if (positiveInt(every)) return { unit: "batch", every: { steps: every } };
+  const where = "TrackingCallback: checkpoint.every";
+  const usage = `${where} must be "epoch", a positive number of batches, or { epochs | batches, seconds } (e.g. { seconds: 600 }, { epochs: 2 }, { batches: 500, seconds: 600 })`;
+  if (every === null || typeof every !== "object") throw new InvalidValueError(`${usage} (got ${JSON.stringify(every)}).`, every);
+  const { epochs, batches, seconds, ...rest } = every as CheckpointEvery;
+  const unknown = Object.keys(rest);
+  if (unknown.length > 0) throw new InvalidValueError(`${usage} (got the unknown key ${JSON.stringify(unknown[0])}).`, every);
+  if (epochs !== undefined && batches !== undefined) {
+    throw new InvalidValueError(`${usage}: set epochs or batches, not both.`, every);
+  }
+  if (epochs === undefined && batches === undefined && seconds === undefined) throw new InvalidValueError(`${usage} (got none of them).`, every);
+  for (const [key, v] of [["epochs", epochs], ["batches", batches]] as const) {
+    if (v !== undefined && !positiveInt(v)) throw new InvalidValueError(`${usage} (got ${key}: ${JSON.stringify(v)}, not a positive integer).`, every);
+  }
+  if (seconds !== undefined && (typeof seconds !== "number" || !Number.isFinite(seconds) || seconds <= 0)) {
+    throw new InvalidValueError(`${usage} (got seconds: ${JSON.stringify(seconds)}, not a positive number).`, every);
+  }
+  const steps = epochs ?? batches;
+  return {
+    unit: batches !== undefined ? "batch" : "epoch",
+    every: { ...(steps !== undefined && { steps }), ...(seconds !== undefined && { seconds }) },
+  };
 }

@@ -1,4 +1,7 @@
 import { readFile } from "node:fs/promises";
+import { relative, sep } from "node:path";
+import { BackgroundWriter, beatsPending, nextTurn } from "../../core/background-save.js";
+import { monotonicClock, SaveSchedule } from "../../core/checkpoint-schedule.js";
 import { CheckpointManager, type CheckpointInfo } from "../../core/checkpoints.js";
 import { RunEndedError, RunWriteError } from "../../core/errors.js";
 import { writeFileAtomicSync } from "../../core/fsutil.js";
@@ -10,15 +13,23 @@ import { lastStepSync } from "../../core/read/tail.js";
 import { fileIOHandler } from "./file-io.js";
 import { encodeOptimizerState, OptimizerStateUnsupported, snapshotModel, type OptimizerState } from "./optimizer-state.js";
 import type { ResolvedOptions } from "./options.js";
+import { loadWeightsInto } from "./restore-weights.js";
 import type { FitParams, LayersModel, TfModule, UnresolvedLogs } from "./types.js";
+
+/**
+ * Between two batches, while a checkpoint is being written, the event loop gets turns for up to
+ * this share of the last batch's duration (at least one turn), so its file I/O progresses.
+ */
+const YIELD_SHARE = 0.01;
 
 /** Keys of tfjs batch logs that are bookkeeping, not metrics. */
 const NOT_METRICS = new Set(["batch", "size"]);
 
 /**
  * What `TrackingCallback` does, apart from being a tfjs callback: turns tfjs hooks into run
- * calls (metrics, inputs, model summary) and checkpoints into `CheckpointManager.save`.
- * Failures to write are recorded and warned about, never thrown into `fit`; a bad `monitor` is.
+ * calls (metrics, inputs, model summary) and checkpoints into `CheckpointManager.save`, on the
+ * core's save schedule, written by the core's background writer. Failures to write are recorded
+ * and warned about, never thrown into `fit`; a bad `monitor` is.
  */
 export class TfjsTracker {
   readonly run: Run;
@@ -30,15 +41,19 @@ export class TfjsTracker {
   /** The epoch tfjs is in (for checkpoints taken every N batches). */
   epoch = 0;
   private readonly batchEvery: number;
-  private readonly saveEveryBatches: number;
+  private readonly opts: ResolvedOptions["checkpoint"];
   private includeOptimizer: boolean;
   private step: number | undefined;
   private described = false;
   /** The model summary being written; awaited at train end rather than holding up the first batch. */
   private background: Promise<void> | undefined;
-  /** The checkpoint being written while training goes on (at most one). */
-  private pending: Promise<void> | undefined;
+  /** When a checkpoint is due; started at the first train begin. */
+  private schedule: SaveSchedule | undefined;
+  /** Checkpoints being written while training goes on: one in flight, one waiting. */
+  private readonly writer = new BackgroundWriter();
   private readonly batchNames = new Map<string, string>();
+  /** When the previous batch ended (after this callback's own work), for the yield budget. */
+  private lastBatchEnd: number | undefined;
 
   constructor(
     private readonly tf: TfModule,
@@ -47,14 +62,14 @@ export class TfjsTracker {
     this.run = opts.run;
     this.explicitModel = opts.model;
     this.batchEvery = opts.batchEvery;
-    this.saveEveryBatches = opts.checkpoint?.everyBatches ?? 0;
+    this.opts = opts.checkpoint;
     this.includeOptimizer = opts.checkpoint?.includeOptimizer ?? false;
     this.checkpoints = opts.checkpoint && new CheckpointManager(this.run, opts.checkpoint.policy);
   }
 
   /** Whether tfjs's batch values are needed at all (they are read back from the backend only then). */
   get usesBatches(): boolean {
-    return this.batchEvery > 0 || this.saveEveryBatches > 0;
+    return this.batchEvery > 0 || this.opts?.unit === "batch";
   }
 
   /** Batches trained so far, continuing across fits and resumed runs. */
@@ -78,6 +93,9 @@ export class TfjsTracker {
     const model = this.model;
     if (model === undefined) throw new TfjsMismatchError("onTrainBegin");
     if (this.step === undefined) this.step = this.usesBatches ? await this.resumeStep() : 0;
+    if (this.opts && !this.schedule) this.schedule = new SaveSchedule(this.opts.every, this.opts.clock ?? monotonicClock);
+    // Each fit counts epochs from its initialEpoch: a second fit with this callback starts over.
+    if (this.opts?.unit === "epoch") this.schedule!.resetTo(typeof params?.initialEpoch === "number" ? params.initialEpoch : 0);
     if (!this.described) {
       this.described = true;
       this.describe(model, params ?? {});
@@ -85,11 +103,10 @@ export class TfjsTracker {
   }
 
   async batchEnd(batch: number, logs: UnresolvedLogs | undefined): Promise<void> {
-    // fit never yields to the event loop: give a checkpoint being written a turn to progress.
-    if (this.pending !== undefined) await nextTurn();
+    await this.yieldToWriter();
     const step = (this.step = (this.step ?? 0) + 1);
     const log = this.batchEvery !== 0 && step % this.batchEvery === 0;
-    const save = this.saveEveryBatches !== 0 && step % this.saveEveryBatches === 0;
+    const save = this.opts?.unit === "batch" && this.isDue(step);
     if (!log && !save) return;
     const metrics = await resolveLogs(logs);
     if (log) {
@@ -99,6 +116,21 @@ export class TfjsTracker {
     if (save) await this.checkpoint(step, metrics, { epoch: this.epoch, batch });
   }
 
+  /**
+   * fit never yields to the event loop, and a checkpoint's file I/O completes only there: while
+   * one is being written, give it event-loop turns for up to {@link YIELD_SHARE} of the last
+   * batch's duration (at least one turn). A no-op when nothing is being written.
+   */
+  async yieldToWriter(): Promise<void> {
+    const now = performance.now();
+    if (this.writer.busy) {
+      const until = now + (this.lastBatchEnd === undefined ? 0 : now - this.lastBatchEnd) * YIELD_SHARE;
+      do await nextTurn();
+      while (this.writer.busy && performance.now() < until);
+    }
+    this.lastBatchEnd = performance.now();
+  }
+
   async epochEnd(epoch: number, logs: UnresolvedLogs | undefined): Promise<void> {
     this.epoch = epoch;
     const metrics = await resolveLogs(logs);
@@ -106,12 +138,17 @@ export class TfjsTracker {
     this.run.logMetrics(metrics, opts);
     const lr = (this.model?.optimizer as { learningRate?: unknown } | undefined)?.learningRate;
     if (typeof lr === "number") this.run.logMetric("lr", lr, opts);
-    const wrote = this.checkpoints !== undefined && this.saveEveryBatches === 0 && (await this.checkpoint(epoch, metrics, { epoch }));
-    // fit never yields to the event loop by itself: let the run's flush timer and signals run once per epoch.
-    if (!wrote) await nextTurn();
+    // Epochs trained so far (initialEpoch included) is what the schedule counts.
+    if (this.opts?.unit === "epoch" && this.isDue(epoch + 1)) await this.checkpoint(epoch, metrics, { epoch });
+    // fit never yields to the event loop by itself: let the run's flush timer, signals and the
+    // checkpoint being written run once per epoch.
+    await nextTurn();
   }
 
-  /** Everything this callback started is awaited in its hooks; what is left is the run's own buffered work. */
+  /**
+   * Everything this callback started is awaited in its hooks; what is left is the run's own
+   * buffered work, then (`restoreBestWeights`) the best checkpoint's weights go back into the model.
+   */
   async trainEnd(): Promise<void> {
     await this.settle();
     await this.background;
@@ -120,24 +157,55 @@ export class TfjsTracker {
     } catch (err) {
       this.nonFatal("the run could not write its buffered events at the end of training", err);
     }
+    if (this.opts?.restoreBestWeights) await this.restoreBest();
   }
 
-  /** Waits for the checkpoint being written, so that the best value and the versions are current. */
+  /** Waits for the checkpoints being written, so that the best value and the versions are current. */
   async settle(): Promise<void> {
-    while (this.pending !== undefined) await this.pending;
+    await this.writer.drain();
+  }
+
+  /** Asks the schedule whether a checkpoint is due at `n` (epochs trained, or the global batch step) and moves it on. */
+  private isDue(n: number): boolean {
+    const due = this.schedule!.due(n);
+    this.schedule!.advance(n, due);
+    return due;
+  }
+
+  /**
+   * Loads the best checkpoint on disk into the model and records its step in the stream's
+   * lineage (`summary.restored`). A checkpoint that cannot be read rejects `fit`: the model
+   * would otherwise silently keep the last weights.
+   */
+  private async restoreBest(): Promise<void> {
+    const manager = this.checkpoints!;
+    const best = manager.best();
+    if (best === undefined) {
+      process.emitWarning(`runtrail/tfjs: restoreBestWeights: checkpoint "${manager.name}" has no version on disk with a value of "${manager.policy.monitor}"; the model keeps its last weights.`, {
+        code: "RUNTRAIL_NOTHING_RESTORED",
+      });
+      return;
+    }
+    await loadWeightsInto(this.tf, this.model!, best.path);
+    const path = relative(this.run.artifactsPath, best.path).split(sep).join("/");
+    const monitor = manager.policy.monitor!;
+    this.run._versions.restored("model", manager.name, { step: best.step, path, monitor, value: best.metrics[monitor]! });
   }
 
   /**
    * Saves a checkpoint when the policy wants one: the model is snapshotted now (weights copied),
-   * then written and committed while training goes on; the next checkpoint or the train end
+   * then written and committed by the background writer while training goes on; the train end
    * waits for it. An unknown monitor throws (fit rejects with UnknownMonitorError); a failed
    * write is recorded and training goes on.
    * @returns whether a checkpoint was started.
    */
   private async checkpoint(step: number, metrics: Record<string, number>, extra: Record<string, unknown>): Promise<boolean> {
-    await this.settle();
+    // One checkpoint in flight and one waiting at most: a third waits for them (never replaces
+    // one), so every due checkpoint is written and at most two snapshots are held in memory.
+    if (this.writer.pending().length >= 2) await this.writer.drain();
     const manager = this.checkpoints!;
-    if (!manager.shouldSave(metrics)) return false;
+    const value = manager.monitorValue(metrics);
+    if (!manager.shouldSave(metrics) || (manager.policy.saveBestOnly && !beatsPending(this.writer, value, manager.mode))) return false;
     const failed = (err: unknown): void =>
       this.nonFatal(`checkpoint "${manager.name}" at step ${step} could not be saved; nothing of it was kept`, err, { name: manager.name, step }, false);
     let artifacts: Awaited<ReturnType<typeof snapshotModel>>;
@@ -147,14 +215,9 @@ export class TfjsTracker {
       failed(err);
       return true;
     }
-    const job: Promise<void> = manager.save(step, metrics, async (dir) => void (await fileIOHandler(dir).save(artifacts)), extra).then(
-      () => undefined,
-      failed,
-    );
-    this.pending = job;
-    void job.then(() => {
-      if (this.pending === job) this.pending = undefined;
-    });
+    const run = (): Promise<void> =>
+      manager.save(step, metrics, async (dir) => void (await fileIOHandler(dir).save(artifacts)), extra).then(() => undefined, failed);
+    this.writer.request({ step, ...(value !== undefined && { value }), run });
     return true;
   }
 
@@ -212,7 +275,7 @@ export class TfjsTracker {
     }
     const root = this.run.artifactsPath;
     let last = lastStepSync(eventPath(root, "metric", toFqnName(this.batchName("loss"))), "metric");
-    if (this.saveEveryBatches > 0 && this.checkpoints) {
+    if (this.opts?.unit === "batch" && this.checkpoints) {
       const ckpt = lastStepSync(eventPath(root, "model", this.checkpoints.name), "model");
       if (ckpt !== undefined && (last === undefined || ckpt > last)) last = ckpt;
     }
@@ -261,11 +324,6 @@ export async function resolveLogs(logs: UnresolvedLogs | undefined): Promise<Rec
   }
   if (reads) await Promise.all(reads);
   return out;
-}
-
-/** One turn of the event loop (timers, I/O callbacks), then back. */
-function nextTurn(): Promise<void> {
-  return new Promise<void>((resolve) => setImmediate(resolve));
 }
 
 function lossName(loss: unknown): unknown {

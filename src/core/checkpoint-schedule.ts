@@ -1,4 +1,4 @@
-import { InvalidValueError } from "../../core/errors.js";
+import { InvalidValueError } from "./errors.js";
 
 /**
  * When a checkpoint is due. Set `steps`, `seconds` or both (a checkpoint is then due when

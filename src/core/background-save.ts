@@ -1,3 +1,5 @@
+import { isImprovement } from "./retention.js";
+
 /** One save request: the step it is for, its monitored value (if any) and the work itself. */
 export interface BackgroundJob {
   step: number;
@@ -101,4 +103,13 @@ export class BackgroundWriter {
  */
 export function nextTurn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
+}
+
+/**
+ * Whether `value` beats the monitored value of every save in flight or waiting (saves without a
+ * value do not count): with `saveBestOnly`, a better checkpoint not committed yet already counts
+ * as the best so far.
+ */
+export function beatsPending(writer: BackgroundWriter, value: number | undefined, mode: "min" | "max"): boolean {
+  return writer.pending().every((job) => job.value === undefined || isImprovement(value, job.value, mode));
 }

@@ -1,0 +1,3 @@
+import { describeFitFeatures } from "./feature-scenarios.js";
+
+describeFitFeatures("wasm");
