@@ -120,6 +120,15 @@ describe("the run index", () => {
     expect(indexed.runs.find((r) => r[0] === sweepUuid(3))?.[2]).toContain("failed");
   });
 
+  it("names a missing root or a file given as root", async () => {
+    const base = tmp();
+    await expect(listRuns(join(base, "nope"))).rejects.toThrow(/does not exist; pass the folder that holds runs/);
+    writeFileSync(join(base, "file"), "x");
+    await expect(listRuns(join(base, "file"))).rejects.toThrow(/is a file, not a folder of runs/);
+    await expect(getRun(base, "abc")).rejects.toThrow(/no run "abc"/);
+    await expect(listRuns(base, { limit: -1 })).rejects.toThrow(/limit must be a whole number ≥ 0, got -1/);
+  });
+
   it("keeps NaN and infinite last values through the index", async () => {
     const base = tmp();
     utimesAll(writeSweepRun(join(base, "runs"), spec(1, { metrics: { loss: [Number.NaN], acc: [Number.POSITIVE_INFINITY], err: [Number.NEGATIVE_INFINITY] } })));

@@ -26,21 +26,25 @@ export function lastMetricRow(path: string): MetricLast | undefined {
     return undefined;
   }
   try {
-    const st = fstatSync(fd);
-    if (!st.isFile() || st.size === 0) return undefined;
-    const whole = st.size <= TAIL_BYTES;
-    const tail = Buffer.allocUnsafe(Math.min(st.size, TAIL_BYTES));
-    const got = readSync(fd, tail, 0, tail.length, st.size - tail.length);
-    const text = tail.toString("utf8", 0, got);
+    // Most metric files are smaller than the tail window: one read from the start gets all of
+    // them, with no fstat. A full window means there may be more: then size, header and tail.
+    const buf = Buffer.allocUnsafe(TAIL_BYTES);
+    const first = readSync(fd, buf, 0, TAIL_BYTES, 0);
+    const st = first < TAIL_BYTES ? undefined : fstatSync(fd);
+    if (st && !st.isFile()) return undefined; // a device that never ends
+    let text: string;
     let headerLine: string;
-    if (whole) headerLine = text.slice(0, text.indexOf("\n") < 0 ? text.length : text.indexOf("\n"));
-    else {
-      const head = Buffer.allocUnsafe(HEAD_BYTES);
-      headerLine = head.toString("utf8", 0, readSync(fd, head, 0, HEAD_BYTES, 0)).split("\n", 1)[0]!;
+    if (!st || st.size <= TAIL_BYTES) {
+      text = buf.toString("utf8", 0, first);
+      const nl = text.indexOf("\n");
+      headerLine = nl < 0 ? text : text.slice(0, nl);
+    } else {
+      headerLine = buf.toString("utf8", 0, Math.min(first, HEAD_BYTES)).split("\n", 1)[0]!;
+      text = buf.toString("utf8", 0, readSync(fd, buf, 0, TAIL_BYTES, st.size - TAIL_BYTES));
     }
     return lastRow(headerLine.split("|"), text.split("\n"));
   } catch {
-    return undefined;
+    return undefined; // a FIFO (EAGAIN), a folder (EISDIR), a file that vanished
   } finally {
     closeSync(fd);
   }

@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { basename, sep } from "node:path";
 import { ArtifactNotFoundError, InvalidValueError } from "../errors.js";
 import { loadIndex, saveIndex, type LoadedIndex } from "./index-store.js";
@@ -76,6 +76,7 @@ async function localRunsRoot(root: string | undefined): Promise<{ runsRoot: stri
   if (given.startsWith("s3://")) return (await import("./s3-root.js")).cacheStoredRuns(given);
   const runsRoot = resolveRunsRoot(given);
   if (!existsSync(runsRoot)) throw new ArtifactNotFoundError(`the runs root ${runsRoot} does not exist; pass the folder that holds runs/ (init()'s offlineRoot).`, given);
+  if (!statSync(runsRoot).isDirectory()) throw new ArtifactNotFoundError(`${runsRoot} is a file, not a folder of runs; pass the folder that holds runs/ (init()'s offlineRoot).`, given);
   return { runsRoot };
 }
 

@@ -96,9 +96,9 @@ function unreadableMeta(why: string): MetaFields {
 /** Reads one run folder from scratch. Never throws: what cannot be read is reported in `meta.damaged`. */
 export function readRunRecord(runsRoot: string, id: string): RunRecord {
   const runDir = join(runsRoot, id);
-  // Taken before reading: a write that lands in between leaves a stale fingerprint, so the next listing reads again.
-  const metaFp = metaFingerprint(runDir) ?? "";
   const file = readRunFile(join(runDir, RunLayout.runMeta));
+  // From the fstat taken before the bytes were read: a write that lands in between leaves a stale fingerprint, so the next listing reads again.
+  const metaFp = file ? fingerprint(file.stat) : "";
   let meta: MetaFields;
   if (!file) meta = unreadableMeta("run.plx.json: missing, or not a regular file");
   else {
