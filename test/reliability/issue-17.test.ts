@@ -92,7 +92,8 @@ describe("issue #17", () => {
     const ls = await collect(spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "ls", root], { cwd: REPO }), BOUND_MS);
     expect(ls.timedOut, "runtrail ls hung").toBe(false);
     expect(ls.code).toBe(0);
-    expect(ls.stdout).toMatch(/good/);
+    expect(ls.stdout).toContain(run.uuid.slice(0, 12)); // the good run and its copies are listed
+    expect(ls.stdout).toMatch(/damaged run meta: run\.plx\.json/); // the FIFO one is named, not hidden
 
     const ui = spawn(process.execPath, ["--import", "tsx", FIXTURE, "ui", root], { cwd: REPO });
     const done = collect(ui, BOUND_MS);
@@ -108,9 +109,9 @@ describe("issue #17", () => {
     // Was: each /api/runs took a thread-pool thread forever; after 4 nothing answered.
     for (let i = 0; i < 8; i++) {
       const res = await fetch(new URL("/api/runs", url), { signal: AbortSignal.timeout(60_000) });
-      const runs = (await res.json()) as Array<{ id: string; status: string }>;
+      const runs = (await res.json()) as Array<{ id: string; status: string | null; damaged?: string[] }>;
       expect(runs.find((r) => r.id === "good")?.status).toBe("succeeded");
-      expect(runs.find((r) => r.id === "meta")?.status).toBe("unreadable");
+      expect(runs.find((r) => r.id === "meta")?.damaged?.join(" ")).toMatch(/run\.plx\.json/); // listed as damaged, not hidden
     }
     ui.kill("SIGTERM");
     const r = await done;
