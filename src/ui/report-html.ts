@@ -27,6 +27,8 @@ export function renderReportHtml(snapshot: Snapshot): string {
   let html = staticFile("/").toString("utf8");
   html = swap(html, '<link rel="stylesheet" href="/vendor/uPlot.min.css">', `<style>${staticFile("/vendor/uPlot.min.css").toString("utf8")}</style>`);
   html = swap(html, '<link rel="stylesheet" href="/static/app.css">', `<style>${staticFile("/static/app.css").toString("utf8")}</style>`);
+  html = swap(html, '<link rel="stylesheet" href="/static/run-page.css">', `<style>${staticFile("/static/run-page.css").toString("utf8")}</style>`);
+  html = swap(html, '<script src="/static/run-page.js"></script>', `<script>${scriptJs(staticFile("/static/run-page.js").toString("utf8"))}</script>`);
   html = swap(html, '<script src="/vendor/uPlot.iife.min.js"></script>', `<script>${scriptJs(staticFile("/vendor/uPlot.iife.min.js").toString("utf8"))}</script>`);
   html = swap(
     html,

@@ -10,6 +10,7 @@ export const STATIC_ROUTES = {
   "/static/app.css": { file: "app.css", type: "text/css; charset=utf-8" },
   "/vendor/uPlot.iife.min.js": { file: "uplot/dist/uPlot.iife.min.js", type: "text/javascript; charset=utf-8" },
   "/vendor/uPlot.min.css": { file: "uplot/dist/uPlot.min.css", type: "text/css; charset=utf-8" },
+  "/static/run-page.css": { file: "run-page.css", type: "text/css; charset=utf-8" },
   "/static/run-page.js": { file: "run-page.js", type: "text/javascript; charset=utf-8" },
   "/static/chart-frame.html": { file: "chart-frame.html", type: "text/html; charset=utf-8" },
   "/static/chart-frame.js": { file: "chart-frame.js", type: "text/javascript; charset=utf-8" },
