@@ -6,6 +6,10 @@ import { fileURLToPath } from "node:url";
 /** The page's own files and the uPlot files it loads, by URL path. Nothing else is served from disk outside the runs root. */
 export const STATIC_ROUTES = {
   "/": { file: "index.html", type: "text/html; charset=utf-8" },
+  "/static/js/core.js": { file: "js/core.js", type: "text/javascript; charset=utf-8" },
+  "/static/js/charts.js": { file: "js/charts.js", type: "text/javascript; charset=utf-8" },
+  "/static/js/runs-view.js": { file: "js/runs-view.js", type: "text/javascript; charset=utf-8" },
+  "/static/js/run-view.js": { file: "js/run-view.js", type: "text/javascript; charset=utf-8" },
   "/static/app.js": { file: "app.js", type: "text/javascript; charset=utf-8" },
   "/static/app.css": { file: "app.css", type: "text/css; charset=utf-8" },
   "/vendor/uPlot.iife.min.js": { file: "uplot/dist/uPlot.iife.min.js", type: "text/javascript; charset=utf-8" },
@@ -24,7 +28,7 @@ export type StaticRoute = keyof typeof STATIC_ROUTES;
 const here = dirname(fileURLToPath(import.meta.url));
 
 /**
- * Where `index.html`, `app.js` and `app.css` live: next to this module when run from source
+ * Where `index.html`, `app.js`, `js/*.js` and `app.css` live: next to this module when run from source
  * (`src/ui/static`), or `ui/static` next to a bundled entry point (`dist/ui/static`).
  */
 export function staticDir(): string {
