@@ -28,7 +28,6 @@ export function renderReportHtml(snapshot: Snapshot): string {
   html = swap(html, '<link rel="stylesheet" href="/vendor/uPlot.min.css">', `<style>${staticFile("/vendor/uPlot.min.css").toString("utf8")}</style>`);
   html = swap(html, '<link rel="stylesheet" href="/static/app.css">', `<style>${staticFile("/static/app.css").toString("utf8")}</style>`);
   html = swap(html, '<link rel="stylesheet" href="/static/run-page.css">', `<style>${staticFile("/static/run-page.css").toString("utf8")}</style>`);
-  html = swap(html, '<script src="/static/run-page.js"></script>', `<script>${scriptJs(staticFile("/static/run-page.js").toString("utf8"))}</script>`);
   html = swap(html, '<script src="/vendor/uPlot.iife.min.js"></script>', `<script>${scriptJs(staticFile("/vendor/uPlot.iife.min.js").toString("utf8"))}</script>`);
   // The snapshot goes before the page's first script; then every script of the page is inlined in order.
   html = swap(html, '<script src="/static/js/', `<script>window.RUNTRAIL_SNAPSHOT = ${scriptJson(snapshot)};</script>\n<script src="/static/js/`);

@@ -1,4 +1,5 @@
-// The single-run page: facts, model versions, curves, confusion matrices, images, system charts, logs, lineage.
+// The single-run page: facts, model versions, curves, confusion matrices, images, lineage (the
+// other sections and the live refresh are in run-page.js).
 /* global uPlot */
 (function (RT) {
   "use strict";
@@ -252,50 +253,6 @@
     body.append(table);
   }
 
-  /** System resource charts (x = time): one small chart per stream under resources/metric/. */
-  function renderSystem(series) {
-    const body = $("#system .body");
-    body.textContent = "";
-    if (!series || !series.length) return body.append(el("p", { class: "empty", text: "No system resources recorded (collectResources was off, or the run is older)." }));
-    for (const s of series) {
-      const holder = el("div", { class: "chart" });
-      const card = el("div", { class: "card", dataset: { resource: s.name, points: String(s.x.length) } }, el("h4", { text: s.name }), holder);
-      body.append(card);
-      new uPlot(
-        {
-          width: chartWidth(body) / 2 - 12,
-          height: 160,
-          scales: { x: { time: true } },
-          legend: { show: false },
-          axes: [{}, { size: 60 }],
-          series: [{}, { label: s.name, stroke: PALETTE[0], width: 1.5, spanGaps: true, points: { show: s.x.length < 30 } }],
-        },
-        [s.x, s.y],
-        holder,
-      );
-    }
-  }
-
-  /** The captured stdout/stderr lines, as text (never as HTML). */
-  function renderLogs(logs) {
-    const body = $("#logs .body");
-    body.textContent = "";
-    if (!logs || !logs.lines.length) return body.append(el("p", { class: "empty", text: "No captured logs (collectLogs was off, or the run printed nothing)." }));
-    if (logs.truncated) body.append(el("p", { class: "hint", text: "Last " + logs.lines.length + " lines; `runtrail logs <run>` prints them all." }));
-    const pre = el("pre", { class: "logs" });
-    pre.textContent = logs.lines.map((l) => l.t.slice(11, 19) + "  " + l.v).join("\n");
-    body.append(pre);
-  }
-
-  /** Resources and logs of a run; a report made before this existed simply has none. */
-  async function fetchContext(runId) {
-    const base = "/api/runs/" + enc(runId);
-    const names = await api(base + "/resources").catch(() => []);
-    const series = await Promise.all(names.map((n) => api(base + "/resources/" + enc(n) + "?points=500").catch(() => null)));
-    const logs = await api(base + "/logs?tail=500").catch(() => null);
-    return { series: series.filter(Boolean), logs: logs };
-  }
-
   async function focusRun(runId) {
     state.focus = runId;
     const current = () => state.focus === runId;
@@ -322,24 +279,23 @@
       ["last metrics", outputs || "–"],
     ];
     for (const [k, v] of facts) info.append(el("dt", { text: k }), el("dd", { text: v }));
-    const [models, curves, confusions, images, context] = await Promise.all([
+    // The run page's own sections (run-page.js) are drawn alongside and kept live while open.
+    const [models, curves, confusions, images] = await Promise.all([
       api("/api/runs/" + enc(runId) + "/models"),
       fetchStreams(runId, d.streams, "curve", "curves"),
       fetchStreams(runId, d.streams, "confusion", "confusions"),
       fetchStreams(runId, d.streams, "image", "images"),
-      fetchContext(runId),
+      RT.showRunPage(runId, d),
     ]);
     if (!current()) return;
     renderModels(runId, models);
     renderCurves(runId, curves);
     renderConfusions(confusions);
     renderImages(runId, images);
-    renderSystem(context.series);
-    renderLogs(context.logs);
     renderLineage(d.lineage);
     section.dataset.ready = "1";
     document.body.dataset.focus = runId;
   }
 
-  Object.assign(RT, { focusRun });
+  Object.assign(RT, { focusRun, withStepSlider });
 })(window.RT = window.RT || {});

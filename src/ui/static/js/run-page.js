@@ -1,51 +1,21 @@
 // The run page's own sections: code and environment, text and HTML events, Vega charts,
 // histograms, system charts and logs (search, follow), and the live refresh of all of them
-// while the run is open. It draws into the run section the main page fills
-// (#run-detail[data-run]) once that section is ready, and polls /api/runs/<run>/changes to
-// re-ask only for the files whose size or mtime changed. Nothing from a run file is ever
+// while the run is open: it polls /api/runs/<run>/changes (one stat per file, no content) and
+// re-asks only for the streams whose size or mtime changed. Nothing from a run file is ever
 // inserted as HTML in this page: text goes through textContent, HTML events into an
 // <iframe sandbox> without scripts, chart specs into an opaque-origin frame (chart-frame.html).
 /* global uPlot */
-(function () {
+(function (RT) {
   "use strict";
-
-  const SNAP = window.RUNTRAIL_SNAPSHOT || null;
+  const { SNAP, $, el, api, enc, PALETTE, chartWidth, withStepSlider } = RT;
   const POLL_MS = 2000;
   const LOG_TAIL = 1000;
   const RESOURCE_POINTS = 500;
   const DONE = new Set(["succeeded", "failed", "stopped", "skipped", "upstream_failed", "done"]);
-  const STROKE = "#3867d6";
-  const enc = encodeURIComponent;
-  const $ = (sel, root) => (root || document).querySelector(sel);
 
   /** Exposed for tests: the open run, its stamps, and how many refreshes each part had. */
-  const live = { runId: null, stamps: {}, polls: 0, refreshed: { system: 0, logs: 0, events: 0 }, timer: 0, generation: 0 };
+  const live = { runId: null, stamps: {}, polls: 0, refreshed: { system: 0, logs: 0, events: 0 }, timer: 0, generation: 0, running: false };
   window.runtrailRunPage = live;
-
-  function el(tag, attrs, ...children) {
-    const node = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs || {})) {
-      if (v === undefined || v === null || v === false) continue;
-      if (k === "class") node.className = v;
-      else if (k === "text") node.textContent = v;
-      else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
-      else if (k === "dataset") Object.assign(node.dataset, v);
-      else node.setAttribute(k, v === true ? "" : String(v));
-    }
-    for (const c of children.flat()) if (c !== null && c !== undefined && c !== false) node.append(c instanceof Node ? c : String(c));
-    return node;
-  }
-
-  async function api(path) {
-    if (SNAP) {
-      if (Object.prototype.hasOwnProperty.call(SNAP.api, path)) return SNAP.api[path];
-      throw new Error("this report does not contain " + path);
-    }
-    const res = await fetch(path, { headers: { accept: "application/json" } });
-    const body = await res.json().catch(() => ({}));
-    if (!res.ok) throw new Error((body && body.error) || res.status + " " + res.statusText);
-    return body;
-  }
 
   function base(runId) {
     return "/api/runs/" + enc(runId);
@@ -60,30 +30,17 @@
     body.append(el("p", { class: "empty", text: text }));
   }
 
-  function width(node) {
-    return Math.max(280, (node.clientWidth || 600) - 4);
-  }
-
-  /** A step slider over `rows` (newest first shown) calling `show(row)`; returns the card's body. */
+  /** A card with a step slider over `rows` (the newest shown first); `show(view, row)` draws one row. */
   function steppedCard(holder, name, kind, rows, show) {
     const card = el("div", { class: "card", dataset: { kind: kind, stream: name } }, el("h4", { text: name }));
     const view = el("div", { class: "stepped" });
-    const label = el("span", { class: "muted" });
-    const pick = (i) => {
-      const row = rows[i];
-      label.textContent = "step " + (row.step === null ? "–" : row.step) + " · " + rows.length + " logged";
-      card.dataset.step = String(row.step);
+    const draw = withStepSlider(card, rows, (row) => {
       view.textContent = "";
       show(view, row);
-    };
-    if (rows.length > 1) {
-      const input = el("input", { type: "range", min: 0, max: rows.length - 1, value: rows.length - 1, "aria-label": name + " step" });
-      input.addEventListener("input", () => pick(Number(input.value)));
-      card.append(el("div", { class: "slider-row" }, input, label));
-    } else card.append(el("div", { class: "slider-row" }, label));
+    }, name + " step");
     card.append(view);
     holder.append(card);
-    pick(rows.length - 1);
+    draw();
     return card;
   }
 
@@ -175,7 +132,7 @@
         });
         ctx.lineTo(px(r.value.counts[r.value.counts.length - 1]), baseY);
         ctx.fillStyle = current ? "rgba(56,103,214,0.55)" : "rgba(75,101,132," + (0.05 + (0.15 * k) / shown.length) + ")";
-        ctx.strokeStyle = current ? STROKE : "rgba(75,101,132,0.5)";
+        ctx.strokeStyle = current ? PALETTE[0] : "rgba(75,101,132,0.5)";
         ctx.fill();
         ctx.stroke();
       });
@@ -242,12 +199,12 @@
     body.append(card);
     const chart = new uPlot(
       {
-        width: Math.max(260, width(body) / 2 - 12),
+        width: Math.max(260, chartWidth(body) / 2 - 12),
         height: 160,
         scales: { x: { time: true } },
         legend: { show: false },
         axes: [{}, { size: 60 }],
-        series: [{}, { label: name, stroke: STROKE, width: 1.5, spanGaps: true, points: { show: s.x.length < 30 } }],
+        series: [{}, { label: name, stroke: PALETTE[0], width: 1.5, spanGaps: true, points: { show: s.x.length < 30 } }],
       },
       [s.x, s.y],
       holder,
@@ -334,12 +291,12 @@
       if (changed.length) document.dispatchEvent(new CustomEvent("runtrail:run-changed", { detail: { runId: runId, paths: changed } }));
       if (changed.includes("run.plx.json")) {
         const d = await api(base(runId));
+        RT.state.details.set(runId, d);
         const badge = $("#run-status .status");
         if (badge && d.status) {
           badge.textContent = d.status;
           badge.className = "status status-" + d.status;
         }
-        if (DONE.has(d.status)) live.running = false;
       }
     } catch (err) {
       // A run deleted or unreadable for a moment: keep polling; the main page reports errors.
@@ -347,42 +304,29 @@
     if (generation === live.generation && live.running) live.timer = setTimeout(() => poll(runId, generation), POLL_MS);
   }
 
-  /** Fills the run page's sections for `runId`, then keeps them current while the run is open. */
-  async function showRun(runId) {
+  /**
+   * Fills the run page's own sections for `runId` (called by focusRun with the run's detail),
+   * then keeps them current while the run stays open.
+   */
+  async function showRun(runId, detail) {
     const generation = ++live.generation;
     clearTimeout(live.timer);
     live.runId = runId;
-    const page = $("#run-detail");
-    page.dataset.runPageReady = "0";
-    const detail = await api(base(runId));
-    if (generation !== live.generation) return;
     const env = await api(base(runId) + "/env").catch(() => null);
+    // Stamps taken before drawing: a write while drawing shows up at the first poll.
+    const stamps = SNAP ? {} : await api(base(runId) + "/changes").catch(() => ({}));
+    if (generation !== live.generation) return;
     logs.pre = null;
     logs.query = "";
     logs.follow = !DONE.has(detail.status);
     renderCodeEnv(detail, env);
     await Promise.all([renderEvents(runId, detail.streams || []), renderSystem(runId), renderLogs(runId)]);
-    if (generation !== live.generation) return;
-    page.dataset.runPageReady = "1";
-    live.running = !SNAP && !DONE.has(detail.status);
-    if (!SNAP) {
-      live.stamps = await api(base(runId) + "/changes").catch(() => ({}));
-      // Even a finished run is polled while open: `resume` may reopen it.
-      live.running = true;
-      live.timer = setTimeout(() => poll(runId, generation), POLL_MS);
-    }
+    if (generation !== live.generation || SNAP) return;
+    live.stamps = stamps;
+    // A finished run is polled too while open (one stat per file): `resume` may reopen it.
+    live.running = true;
+    live.timer = setTimeout(() => poll(runId, generation), POLL_MS);
   }
 
-  // The main page marks #run-detail ready (data-ready="1") with data-run = the run it shows.
-  const page = $("#run-detail");
-  let shown = null;
-  new MutationObserver(() => {
-    if (page.dataset.ready !== "1" || !page.dataset.run) {
-      shown = null;
-      return;
-    }
-    if (page.dataset.run === shown) return;
-    shown = page.dataset.run;
-    showRun(page.dataset.run).catch((err) => console.error("run page:", err));
-  }).observe(page, { attributes: true, attributeFilter: ["data-ready", "data-run"] });
-})();
+  Object.assign(RT, { showRunPage: showRun });
+})(window.RT = window.RT || {});
