@@ -35,7 +35,7 @@ const PAGE_CSP =
  * allow-same-origin), so a chart spec from a run file can reach neither the dashboard's DOM,
  * storage nor API. No 'unsafe-eval': Vega's expressions run through vega-interpreter.
  */
-const FRAME_CSP = "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; img-src data: blob:; base-uri 'none'; form-action 'none'; sandbox allow-scripts";
+const FRAME_CSP = "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; img-src data: blob:; base-uri 'none'; form-action 'none'; frame-ancestors 'self'; sandbox allow-scripts";
 
 const IMAGE_TYPES: Record<string, string> = {
   ".png": "image/png",
@@ -192,7 +192,7 @@ export async function route(jail: RootJail, rawUrl: string): Promise<Reply> {
       const r = rawPath as StaticRoute;
       const headers: Record<string, string> = { "content-type": STATIC_ROUTES[r].type, "cache-control": "no-cache" };
       if (r === "/") headers["content-security-policy"] = PAGE_CSP;
-      if (r === "/static/chart-frame.html") headers["content-security-policy"] = FRAME_CSP;
+      if (r === "/static/chart-frame.html") Object.assign(headers, { "content-security-policy": FRAME_CSP, "x-frame-options": "SAMEORIGIN" });
       return { status: 200, headers, body: staticFile(r) };
     }
     const segs = rawSegments(rawPath);
