@@ -3,7 +3,7 @@
 // this file wires the controls and starts the page.
 (function (RT) {
   "use strict";
-  const { SNAP, state, $, api, showError, renderRuns, renderMetrics, drawMetric, chartWidth, focusRun } = RT;
+  const { SNAP, state, $, showError, renderRuns, renderMetrics, drawMetric, chartWidth, focusRun } = RT;
 
   // ---------- wiring ----------
   function wireControls() {
@@ -34,12 +34,19 @@
       $("#subtitle").textContent = "report · " + SNAP.generatedAt;
       document.title = "runtrail report · " + (SNAP.title || "");
     }
-    state.runs = await api("/api/runs");
+    const linked = RT.readUrl();
+    RT.wireRunsControls();
+    await RT.loadRuns();
+    const ids = new Set(state.runs.map((r) => r.id));
     const first = state.runs[0];
-    if (first) state.selected.add(first.id);
+    if (linked.sel) for (const id of linked.sel) state.selected.add(id);
+    else if (first) state.selected.add(first.id);
     renderRuns();
     await renderMetrics();
-    if (first) await focusRun(first.id);
+    const open = linked.run && ids.has(linked.run) ? linked.run : first && first.id;
+    if (open) await focusRun(open);
+    RT.saveUrl();
+    RT.startLive();
     document.body.dataset.ready = "1";
   }
 
