@@ -268,6 +268,10 @@
   // ---------- live refresh ----------
   async function poll(runId, generation) {
     if (generation !== live.generation) return;
+    if (document.hidden) {
+      live.timer = setTimeout(() => poll(runId, generation), POLL_MS);
+      return;
+    }
     try {
       const stamps = await api(base(runId) + "/changes");
       if (generation !== live.generation) return;
@@ -321,7 +325,7 @@
     logs.follow = !DONE.has(detail.status);
     renderCodeEnv(detail, env);
     await Promise.all([renderEvents(runId, detail.streams || []), renderSystem(runId), renderLogs(runId)]);
-    if (generation !== live.generation || SNAP) return;
+    if (generation !== live.generation || SNAP || new URLSearchParams(window.location.search).get("live") === "0") return;
     live.stamps = stamps;
     // A finished run is polled too while open (one stat per file): `resume` may reopen it.
     live.running = true;
