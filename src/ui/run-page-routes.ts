@@ -1,5 +1,5 @@
-import { readdir, readFile, stat } from "node:fs/promises";
-import { join } from "node:path";
+import { lstat, readdir, readFile, realpath, stat } from "node:fs/promises";
+import { join, relative, sep } from "node:path";
 import { lastRows } from "../core/read/tail.js";
 import { HttpError, checkName, type RootJail } from "./paths.js";
 
@@ -45,13 +45,14 @@ const WATCHED_FILES = ["plxlogs/logs.jsonl", "run.plx.json", "lineages.plx.json"
 /**
  * `GET /api/runs/:run/changes`: `{ "<run-relative path>": "<size>:<mtimeMs>" }` for every file the
  * run page draws. The page polls it and re-asks only for the streams whose stamp changed; it
- * costs one `stat` per file and reads no file content.
+ * costs one `lstat` per file and reads no file content. Symlinks are not stamped, and a folder
+ * whose real path leaves the run is not listed (nothing outside the run is even stat-ed).
  */
 export async function changesReply(runDir: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   const stamp = async (rel: string): Promise<void> => {
     try {
-      const st = await stat(join(runDir, rel));
+      const st = await lstat(join(runDir, rel));
       if (st.isFile()) out[rel] = `${st.size}:${Math.trunc(st.mtimeMs)}`;
     } catch {
       // gone or not yet written: absent from the answer
@@ -59,6 +60,8 @@ export async function changesReply(runDir: string): Promise<Record<string, strin
   };
   const listDir = async (rel: string): Promise<string[]> => {
     try {
+      const inRun = relative(runDir, await realpath(join(runDir, rel)));
+      if (inRun.startsWith("..") || inRun.startsWith(sep) || inRun === "") return [];
       return (await readdir(join(runDir, rel), { withFileTypes: true })).filter((d) => d.isDirectory() || d.isFile()).map((d) => d.name);
     } catch {
       return [];
