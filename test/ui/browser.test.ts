@@ -59,7 +59,7 @@ describeBrowser("dashboard in headless Chromium", () => {
         id: (t as HTMLElement).dataset.run,
         status: t.querySelector(".status")!.textContent,
         name: t.querySelector(".run-name")!.textContent,
-        metrics: [...t.querySelectorAll("td.col-metric")].map((td) => (td as HTMLElement).dataset.col).join(" "),
+        metrics: Array.from(t.querySelectorAll("td.col-metric")).map((td) => (td as HTMLElement).dataset.col).join(" "),
       })),
     );
     expect(rows).toHaveLength(4);

@@ -1,10 +1,11 @@
 import { appendFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { pyFloatRepr, pyTimestamp } from "../../src/core/events/pyformat.js";
+import { runReport } from "../../src/cli/report.js";
 import { startDashboard, type RunningDashboard } from "../../src/ui/server.js";
 import { describeBrowser, launchChromium, newPage } from "../helpers/browser.js";
 import { sweepUuid, writeSweepRun, type SweepRunSpec } from "../helpers/sweep.js";
@@ -170,6 +171,32 @@ describeBrowser("runs table and comparison views in headless Chromium", () => {
     expect(errors).toEqual([]);
     await page.close();
   }, 90_000);
+
+  it("writes a comparison report of a query's runs that opens from disk with the table, charts and parallel coordinates", async () => {
+    const out = join(root, "..", `runtrail-compare-${process.pid}.html`);
+    const lines: string[] = [];
+    expect(await runReport(["-q", "project:cifar, inputs.optimizer:adam", "--sort", "inputs.lr", "--root", root, "-o", out], (l) => lines.push(l))).toBe(0);
+    const want = specs.filter((s) => s.project === "cifar" && s.inputs!.optimizer === "adam").sort((a, b) => (a.inputs!.lr as number) - (b.inputs!.lr as number));
+    const { page, errors } = await (async () => {
+      const p = await newPage(browser);
+      await p.page.route(/^https?:/, (r) => r.abort());
+      await p.page.goto(pathToFileURL(out).href);
+      await p.page.waitForSelector("body[data-ready='1']");
+      return p;
+    })();
+    const ids = await rowIds(page);
+    expect(ids.sort()).toEqual(want.map((s) => s.uuid).sort());
+    expect((await page.evaluate(() => document.body.dataset.compared!.split(","))).sort()).toEqual(want.map((s) => s.uuid).sort());
+    expect(await page.getAttribute("#parcoords", "data-lines")).toBe(String(want.length));
+    expect(await page.getAttribute('.metric-card[data-metric="loss"]', "data-runs")).toBeTruthy();
+    expect((await page.getAttribute('.metric-card[data-metric="loss"]', "data-runs"))!.split(",")).toHaveLength(want.length);
+    await shot(page, "report-compare");
+    expect(errors).toEqual([]);
+    await page.close();
+    rmSync(out, { force: true });
+    await expect(runReport(["-q", "metrics.loss:<<1", "--root", root, "-o", out], () => undefined)).rejects.toThrow(/metrics\.loss/);
+    await expect(runReport(["-q", "project:nothing-here", "--root", root, "-o", out], () => undefined)).rejects.toThrow(/no run/);
+  }, 120_000);
 
   it("shows a running run's new points and a new run without reload", async () => {
     const running = specs[39]!;

@@ -39,6 +39,7 @@
     await RT.loadRuns();
     const ids = new Set(state.runs.map((r) => r.id));
     const first = state.runs[0];
+    if (SNAP && SNAP.selected) linked.sel = SNAP.selected;
     if (linked.sel) for (const id of linked.sel) state.selected.add(id);
     else if (first) state.selected.add(first.id);
     renderRuns();
