@@ -17,7 +17,7 @@ const STEPS = 100_000;
 const FIRST_RENDER_TARGET_MS = 15_000;
 
 /** Writes `METRICS` metric files of `STEPS` rows in Polyaxon's format straight to disk (logMetric is benchmarked elsewhere). */
-async function makeRun(root: string): Promise<{ id: string; diskBytes: number }> {
+export async function makeWideRun(root: string): Promise<{ id: string; diskBytes: number }> {
   const run = await init({ offlineRoot: root, name: "wide-and-long", collectResources: false, collectLogs: false, trackCode: false, trackEnv: false, handleExit: false });
   await run.end();
   const dir = join(run.artifactsPath, "events", "metric");
@@ -64,7 +64,7 @@ export async function runDashboardRunBench(): Promise<BenchResult[] | undefined>
   if (!existsSync(CHROMIUM_PATH)) return undefined;
   const base = mkdtempSync(join(tmpdir(), "runtrail-bench-runpage-"));
   try {
-    const { id, diskBytes } = await makeRun(join(base, "plx"));
+    const { id, diskBytes } = await makeWideRun(join(base, "plx"));
     const dash = await startDashboard({ root: join(base, "plx"), port: 0 });
     try {
       const cold = await renderOnce(dash.url, id);
