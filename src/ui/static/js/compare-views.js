@@ -7,7 +7,7 @@
   const { state, $, el, fmtNum, runLabel, runColor } = RT;
 
   const NS = "http://www.w3.org/2000/svg";
-  /** At most this many axes and lines: beyond that a parallel-coordinates plot is unreadable anyway. */
+  /** At most this many axes, and lines (or scatter points): beyond that the plots are unreadable anyway. */
   const MAX_AXES = 12;
   const MAX_LINES = 2000;
 
@@ -162,7 +162,7 @@
     }
     box.textContent = "";
     const cx = cols[ids.indexOf(sx.value)], cy = cols[ids.indexOf(sy.value)];
-    const runs = RT.visibleRuns().slice(0, 5000);
+    const runs = RT.visibleRuns().slice(0, MAX_LINES);
     if (!cx || !cy || !runs.length) {
       box.append(el("p", { class: "empty", text: "No runs or columns to plot." }));
       return;
