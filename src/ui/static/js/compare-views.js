@@ -100,7 +100,7 @@
       const id = c.kind + ":" + c.key;
       const g = svg("g", { class: "pc-axis", "data-col": id, transform: "translate(" + xs[i] + ",0)" });
       g.append(svg("line", { x1: 0, x2: 0, y1: top, y2: top + span }));
-      g.append(svg("text", { x: 0, y: top - 18, "text-anchor": "middle", "font-weight": 600 }, (c.kind === "input" ? "" : "▲ ") + c.key));
+      g.append(svg("text", { x: 0, y: top - 18, "text-anchor": "middle", "font-weight": 600 }, (c.kind === "input" ? "" : "metrics.") + c.key));
       for (const [t, label] of scales[i].ticks) g.append(svg("text", { x: 4, y: yOf(t) + 3, fill: "#6b7385" }, label.length > 14 ? label.slice(0, 13) + "…" : label));
       const b = state.brush && state.brush[id];
       const rect = svg("rect", { class: "pc-brush", x: -7, width: 14, y: b ? yOf(b.to) : 0, height: b ? Math.max(1, (b.to - b.from) * span) : 0 });
