@@ -132,14 +132,18 @@
       e.preventDefault();
       const y0 = yIn(e);
       hit.setPointerCapture(e.pointerId);
+      // A live update must not redraw the plot under a drag in progress.
+      state.brushing = true;
       const move = (m) => moving(y0, yIn(m));
       const up = (u) => {
+        state.brushing = false;
         hit.removeEventListener("pointermove", move);
         hit.removeEventListener("pointerup", up);
         done(y0, yIn(u));
       };
       hit.addEventListener("pointermove", move);
       hit.addEventListener("pointerup", up);
+      hit.addEventListener("pointercancel", () => { state.brushing = false; hit.removeEventListener("pointermove", move); hit.removeEventListener("pointerup", up); }, { once: true });
     });
   }
 
@@ -191,6 +195,7 @@
 
   /** Redraws both comparison views from state (called whenever the table is redrawn). */
   function renderComparisons() {
+    if (state.brushing) return;
     renderParcoords();
     renderScatter();
   }
