@@ -62,11 +62,14 @@
   }
 
   let metricsGen = 0;
+  /** Most runs overlaid per chart: each is one series request per metric, and more lines are unreadable. */
+  const MAX_OVERLAID = 50;
 
   /** Fetches every selected run's series, then swaps the charts in at once; a newer call wins. */
   async function renderMetrics() {
     const gen = ++metricsGen;
-    const runIds = state.runs.map((r) => r.id).filter((id) => state.selected.has(id));
+    const ticked = state.runs.map((r) => r.id).filter((id) => state.selected.has(id));
+    const runIds = ticked.slice(0, MAX_OVERLAID);
     const details = await Promise.all(runIds.map(detail));
     const names = [...new Set(details.flatMap((d) => d.streams.filter((s) => s.kind === "metric").map((s) => s.name)))].sort();
     const fetched = await Promise.all(
@@ -88,6 +91,7 @@
     container.textContent = "";
     if (!runIds.length) container.append(el("p", { class: "empty", text: "Tick a run to see its metrics." }));
     else if (!names.length) container.append(el("p", { class: "empty", text: "No metrics logged." }));
+    if (ticked.length > runIds.length) container.append(el("p", { class: "hint", text: "Charts overlay the first " + MAX_OVERLAID + " of the " + ticked.length + " ticked runs, in table order." }));
     for (const { name, parts } of fetched) {
       const box = el("div", { class: "card metric-card", dataset: { metric: name } }, el("h4", { text: name }), el("div", { class: "chart" }));
       container.append(box);

@@ -7,7 +7,7 @@
   const { state, $, el, fmtNum, runLabel, runColor } = RT;
 
   const NS = "http://www.w3.org/2000/svg";
-  /** At most this many axes and lines: beyond that a parallel-coordinates plot is unreadable anyway. */
+  /** At most this many axes, and lines (or scatter points): beyond that the plots are unreadable anyway. */
   const MAX_AXES = 12;
   const MAX_LINES = 2000;
 
@@ -100,7 +100,7 @@
       const id = c.kind + ":" + c.key;
       const g = svg("g", { class: "pc-axis", "data-col": id, transform: "translate(" + xs[i] + ",0)" });
       g.append(svg("line", { x1: 0, x2: 0, y1: top, y2: top + span }));
-      g.append(svg("text", { x: 0, y: top - 18, "text-anchor": "middle", "font-weight": 600 }, (c.kind === "input" ? "" : "▲ ") + c.key));
+      g.append(svg("text", { x: 0, y: top - 18, "text-anchor": "middle", "font-weight": 600 }, (c.kind === "input" ? "" : "metrics.") + c.key));
       for (const [t, label] of scales[i].ticks) g.append(svg("text", { x: 4, y: yOf(t) + 3, fill: "#6b7385" }, label.length > 14 ? label.slice(0, 13) + "…" : label));
       const b = state.brush && state.brush[id];
       const rect = svg("rect", { class: "pc-brush", x: -7, width: 14, y: b ? yOf(b.to) : 0, height: b ? Math.max(1, (b.to - b.from) * span) : 0 });
@@ -132,14 +132,18 @@
       e.preventDefault();
       const y0 = yIn(e);
       hit.setPointerCapture(e.pointerId);
+      // A live update must not redraw the plot under a drag in progress.
+      state.brushing = true;
       const move = (m) => moving(y0, yIn(m));
       const up = (u) => {
+        state.brushing = false;
         hit.removeEventListener("pointermove", move);
         hit.removeEventListener("pointerup", up);
         done(y0, yIn(u));
       };
       hit.addEventListener("pointermove", move);
       hit.addEventListener("pointerup", up);
+      hit.addEventListener("pointercancel", () => { state.brushing = false; hit.removeEventListener("pointermove", move); hit.removeEventListener("pointerup", up); }, { once: true });
     });
   }
 
@@ -162,7 +166,7 @@
     }
     box.textContent = "";
     const cx = cols[ids.indexOf(sx.value)], cy = cols[ids.indexOf(sy.value)];
-    const runs = RT.visibleRuns().slice(0, 5000);
+    const runs = RT.visibleRuns().slice(0, MAX_LINES);
     if (!cx || !cy || !runs.length) {
       box.append(el("p", { class: "empty", text: "No runs or columns to plot." }));
       return;
@@ -191,6 +195,7 @@
 
   /** Redraws both comparison views from state (called whenever the table is redrawn). */
   function renderComparisons() {
+    if (state.brushing) return;
     renderParcoords();
     renderScatter();
   }

@@ -5,8 +5,10 @@
   "use strict";
   const { SNAP, state, showError } = RT;
 
-  /** Seconds between polls; `?live=0` in the URL turns polling off. */
+  /** Milliseconds between polls; `?live=0` in the URL turns polling off. */
   const POLL_MS = 2500;
+  /** A slow listing (a huge sweep on a loaded machine) stretches the interval to this many times its own duration. */
+  const SLOW_FACTOR = 4;
 
   function rowKey(run) {
     return JSON.stringify([run.status, run.metrics, run.finishedAt, run.inputs, run.outputs, run.tags, run.name]);
@@ -35,7 +37,12 @@
   /** Starts polling (not in a report, which has no server). */
   function startLive() {
     if (SNAP || new URLSearchParams(window.location.search).get("live") === "0") return;
-    setInterval(() => poll().catch(showError), POLL_MS);
+    const next = (ms) => setTimeout(async () => {
+      const t0 = performance.now();
+      await poll().catch(showError);
+      next(Math.max(POLL_MS, SLOW_FACTOR * (performance.now() - t0)));
+    }, ms);
+    next(POLL_MS);
   }
 
   Object.assign(RT, { startLive, poll });

@@ -185,13 +185,25 @@
         el("button", { type: "button", disabled: state.page >= pages - 1, text: "next ›", onclick: () => go(state.page + 1) }),
       );
     }
-    if (RT.renderComparisons) RT.renderComparisons();
+    scheduleComparisons();
+  }
+
+  let comparisonsQueued = false;
+
+  /** Redraws the comparison views after the table has painted, once per burst of changes. */
+  function scheduleComparisons() {
+    if (!RT.renderComparisons || comparisonsQueued) return;
+    comparisonsQueued = true;
+    setTimeout(() => {
+      comparisonsQueued = false;
+      RT.renderComparisons();
+    }, 0);
   }
 
   function selectionChanged() {
     $("#runs-count").textContent = $("#runs-count").textContent.replace(/\d+ ticked/, state.selected.size + " ticked");
     RT.renderMetrics().catch(showError);
-    if (RT.renderComparisons) RT.renderComparisons();
+    scheduleComparisons();
     if (RT.saveUrl) RT.saveUrl();
   }
 

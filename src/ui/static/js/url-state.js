@@ -4,6 +4,9 @@
   "use strict";
   const { SNAP, state } = RT;
 
+  /** Most ticked runs a link carries. */
+  const MAX_LINKED = 200;
+
   /** Reads the view from the current URL into state (before the first fetch). */
   function readUrl() {
     if (SNAP) return { sel: null, run: null };
@@ -20,7 +23,8 @@
     const p = new URLSearchParams();
     if (state.query) p.set("q", state.query);
     if (state.sort) p.set("sort", state.sort);
-    p.set("sel", [...state.selected].join(","));
+    // Thousands of ticked ids would make an address too long to share: then the link leaves them out.
+    if (state.selected.size <= MAX_LINKED) p.set("sel", [...state.selected].join(","));
     if (state.focus) p.set("run", state.focus);
     const url = window.location.pathname + "?" + p.toString().replace(/%2C/g, ",");
     if (url !== window.location.pathname + window.location.search) window.history.replaceState(null, "", url);
