@@ -47,7 +47,14 @@ const suites: Suite[] = [
   { id: "onnx-inspect", title: "inspectOnnx peak RSS on a 1 GiB model", run: async () => (await import("./onnx-inspect.js")).runOnnxInspectBench() },
   { id: "read-metrics", title: "reading a 1M-row metric file", run: async () => (await import("./read-metrics.js")).runReadMetricsBench() },
   { id: "list-runs", title: "listing 1,000 and 10,000 runs", run: async () => (await import("./list-runs.js")).runListRunsBench() },
+  { id: "dashboard-runs", title: "dashboard runs table, 10,000 runs", run: async () => (await import("./dashboard.js")).runDashboardRunsBench() },
   { id: "context", title: "resource sampling and log capture", run: async () => (await import("./context.js")).runContextBench() },
+  {
+    id: "dashboard-run",
+    title: "the run page of a 50 × 100,000-point run",
+    run: async () => (await import("./dashboard-run.js")).runDashboardRunBench(),
+    skipped: { name: "run page first render (headless Chromium)", target: "< 15 s cold", reason: "no Chromium (/usr/bin/chromium or RUNTRAIL_CHROMIUM)" },
+  },
   {
     id: "s3-sync",
     title: "S3 sync",

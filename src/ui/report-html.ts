@@ -1,4 +1,4 @@
-import { staticFile } from "./static-files.js";
+import { STATIC_ROUTES, staticFile, type StaticRoute } from "./static-files.js";
 import type { Snapshot } from "./snapshot.js";
 
 /** JSON that is safe inside a `<script>` element: no `</script>`, no `<!--`. */
@@ -27,12 +27,14 @@ export function renderReportHtml(snapshot: Snapshot): string {
   let html = staticFile("/").toString("utf8");
   html = swap(html, '<link rel="stylesheet" href="/vendor/uPlot.min.css">', `<style>${staticFile("/vendor/uPlot.min.css").toString("utf8")}</style>`);
   html = swap(html, '<link rel="stylesheet" href="/static/app.css">', `<style>${staticFile("/static/app.css").toString("utf8")}</style>`);
+  html = swap(html, '<link rel="stylesheet" href="/static/run-page.css">', `<style>${staticFile("/static/run-page.css").toString("utf8")}</style>`);
   html = swap(html, '<script src="/vendor/uPlot.iife.min.js"></script>', `<script>${scriptJs(staticFile("/vendor/uPlot.iife.min.js").toString("utf8"))}</script>`);
-  html = swap(
-    html,
-    '<script src="/static/app.js"></script>',
-    `<script>window.RUNTRAIL_SNAPSHOT = ${scriptJson(snapshot)};</script>\n<script>${scriptJs(staticFile("/static/app.js").toString("utf8"))}</script>`,
-  );
+  // The snapshot goes before the page's first script; then every script of the page is inlined in order.
+  html = swap(html, '<script src="/static/js/', `<script>window.RUNTRAIL_SNAPSHOT = ${scriptJson(snapshot)};</script>\n<script src="/static/js/`);
+  html = html.replace(/<script src="(\/static\/[\w/.-]+\.js)"><\/script>/g, (_tag, src: string) => {
+    if (!Object.hasOwn(STATIC_ROUTES, src)) throw new Error(`report: the page loads ${src}, which is not one of its static files`);
+    return `<script>${scriptJs(staticFile(src as StaticRoute).toString("utf8"))}</script>`;
+  });
   return swap(html, "<title>runtrail</title>", `<title>runtrail report · ${escapeHtml(snapshot.title)}</title>`);
 }
 

@@ -20,6 +20,7 @@ function recordedDirectionsOf(runDir: string): Map<string, Direction> {
   }
 }
 import { logsReply, resourcesReply } from "./context-routes.js";
+import { changesReply, envReply, eventRowsReply } from "./run-page-routes.js";
 
 /** What a route answers: bytes in memory, or a file inside the runs root to stream. */
 export type Reply =
@@ -27,7 +28,14 @@ export type Reply =
   | { status: number; headers: Record<string, string>; file: string; size: number };
 
 const PAGE_CSP =
-  "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+  "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; frame-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+/**
+ * The chart frame: an opaque origin (CSP `sandbox allow-scripts`, and the page's iframe has no
+ * allow-same-origin), so a chart spec from a run file can reach neither the dashboard's DOM,
+ * storage nor API. No 'unsafe-eval': Vega's expressions run through vega-interpreter.
+ */
+const FRAME_CSP = "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; img-src data: blob:; base-uri 'none'; form-action 'none'; frame-ancestors 'self'; sandbox allow-scripts";
 
 const IMAGE_TYPES: Record<string, string> = {
   ".png": "image/png",
@@ -154,6 +162,16 @@ async function runRoute(jail: RootJail, segs: string[], q: URLSearchParams): Pro
     case "logs":
       if (rest.length !== 0) break;
       return json(200, await logsReply(jail, runDir, q));
+    case "events":
+      if (rest.length !== 2) break;
+      return json(200, await eventRowsReply(jail, runDir, decodeSegment(rest[0]!, "kind"), decodeSegment(rest[1]!, "stream name")));
+    case "env":
+      if (rest.length !== 0) break;
+      return json(200, await envReply(jail, runDir));
+    case "changes":
+      if (rest.length !== 0) break;
+      jail.checkRunFiles(runDir);
+      return json(200, await changesReply(runDir));
     default:
       break;
   }
@@ -174,6 +192,7 @@ export async function route(jail: RootJail, rawUrl: string): Promise<Reply> {
       const r = rawPath as StaticRoute;
       const headers: Record<string, string> = { "content-type": STATIC_ROUTES[r].type, "cache-control": "no-cache" };
       if (r === "/") headers["content-security-policy"] = PAGE_CSP;
+      if (r === "/static/chart-frame.html") Object.assign(headers, { "content-security-policy": FRAME_CSP, "x-frame-options": "SAMEORIGIN" });
       return { status: 200, headers, body: staticFile(r) };
     }
     const segs = rawSegments(rawPath);

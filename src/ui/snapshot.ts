@@ -52,6 +52,7 @@ export async function buildSnapshot(app: DashboardApp, runId: string, opts: Snap
       for (const x of ["step", "time"]) await get(`${base}/metrics/${name}?x=${x}&points=${points}`);
     } else if (s.kind === "curve") await get(`${base}/curves/${name}`);
     else if (s.kind === "confusion") await get(`${base}/confusions/${name}`);
+    else if (s.kind === "text" || s.kind === "html" || s.kind === "chart" || s.kind === "histogram") await get(`${base}/events/${s.kind}/${name}`);
     else if (s.kind === "image") {
       const images = (await get(`${base}/images/${name}`)) as ImageVersion[];
       for (const img of images) {
@@ -71,5 +72,6 @@ export async function buildSnapshot(app: DashboardApp, runId: string, opts: Snap
   // The same URLs the page asks for: system charts and the last log lines.
   for (const r of (await get(`${base}/resources`)) as string[]) await get(`${base}/resources/${encodeURIComponent(r)}?points=500`);
   await get(`${base}/logs?tail=500`);
+  await get(`${base}/env`);
   return { title: detail.name ?? detail.uuid, generatedAt: new Date().toISOString(), api, assets, skippedAssets };
 }

@@ -59,13 +59,13 @@ describeBrowser("dashboard in headless Chromium", () => {
         id: (t as HTMLElement).dataset.run,
         status: t.querySelector(".status")!.textContent,
         name: t.querySelector(".run-name")!.textContent,
-        metrics: t.querySelector(".last-metrics")!.textContent,
+        metrics: Array.from(t.querySelectorAll("td.col-metric")).map((td) => (td as HTMLElement).dataset.col).join(" "),
       })),
     );
     expect(rows).toHaveLength(4);
     expect(rows.find((r) => r.id === fx.diverged.id)?.status).toBe("failed");
     expect(rows.find((r) => r.id === fx.baseline.id)?.name).toContain("baseline");
-    expect(rows.find((r) => r.id === fx.baseline.id)?.metrics).toContain("loss");
+    expect(rows.find((r) => r.id === fx.baseline.id)?.metrics).toContain("metric:loss");
     expect(errors).toEqual([]);
     await page.close();
   }, 60_000);

@@ -30,6 +30,11 @@ beforeAll(async () => {
   const victim = fx.wider.path;
   symlinkSync(canaryFile, join(fx.baseline.path, "assets", "image", "leak.png"));
   symlinkSync(canaryFile, join(fx.baseline.path, "events", "metric", "leak.plx"));
+  mkdirSync(join(fx.baseline.path, "events", "text"), { recursive: true });
+  symlinkSync(canaryFile, join(fx.baseline.path, "events", "text", "leak.plx"));
+  mkdirSync(join(fx.baseline.path, "outputs"), { recursive: true });
+  rmSync(join(fx.baseline.path, "outputs", "env.json"), { force: true });
+  symlinkSync(canaryFile, join(fx.baseline.path, "outputs", "env.json"));
   rmSync(join(fx.diverged.path, "events", "metric"), { recursive: true });
   symlinkSync(join(outside, "events", "metric"), join(fx.diverged.path, "events", "metric"));
   rmSync(join(victim, "lineages.plx.json"));
@@ -67,6 +72,10 @@ const TEMPLATES = [
   "/api/runs/{R}/images/{P}",
   "/api/runs/{R}/curves/{P}",
   "/api/runs/{R}/confusions/{P}",
+  "/api/runs/{R}/events/text/{P}",
+  "/api/runs/{R}/events/{P}/loss",
+  "/api/runs/{P}/env",
+  "/api/runs/{P}/changes",
   "/api/runs/{R}/assets/{P}",
   "/api/runs/{R}/assets/image/{P}",
   "/api/runs/{R}/metrics/loss?x={P}",
@@ -130,6 +139,10 @@ describe("path traversal in every URL parameter", () => {
       `/api/runs/escape/metrics/loss`,
       `/api/runs/${fx.wider.id}`,
       `/api/runs/${fx.wider.id}/models`,
+      `/api/runs/${run}/events/text/leak`,
+      `/api/runs/${run}/env`,
+      `/api/runs/escape/changes`,
+      `/api/runs/${fx.wider.id}/changes`,
     ]) {
       const res = await rawGet(u);
       expect(res.status, u).toBe(403);
@@ -152,6 +165,12 @@ describe("path traversal in every URL parameter", () => {
   it("still serves the legitimate files next to them", async () => {
     expect((await rawGet(`/api/runs/${run}/assets/image/samples_10.png`)).status).toBe(200);
     expect((await rawGet(`/api/runs/${run}/metrics/loss`)).status).toBe(200);
+    // The run page's change stamps: real files only; a symlink out is neither listed nor stat-ed.
+    const stamps = await rawGet(`/api/runs/${run}/changes`);
+    expect(stamps.status).toBe(200);
+    const keys = Object.keys(JSON.parse(stamps.body) as Record<string, string>);
+    expect(keys).toContain("events/metric/loss.plx");
+    expect(keys.filter((k) => k.includes("leak"))).toEqual([]);
   });
 });
 
