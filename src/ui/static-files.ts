@@ -9,6 +9,7 @@ export const STATIC_ROUTES = {
   "/static/js/core.js": { file: "js/core.js", type: "text/javascript; charset=utf-8" },
   "/static/js/charts.js": { file: "js/charts.js", type: "text/javascript; charset=utf-8" },
   "/static/js/runs-view.js": { file: "js/runs-view.js", type: "text/javascript; charset=utf-8" },
+  "/static/js/best-values.js": { file: "js/best-values.js", type: "text/javascript; charset=utf-8" },
   "/static/js/url-state.js": { file: "js/url-state.js", type: "text/javascript; charset=utf-8" },
   "/static/js/live.js": { file: "js/live.js", type: "text/javascript; charset=utf-8" },
   "/static/js/compare-views.js": { file: "js/compare-views.js", type: "text/javascript; charset=utf-8" },

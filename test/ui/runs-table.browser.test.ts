@@ -34,6 +34,8 @@ function sweepSpecs(): SweepRunSpec[] {
       metrics: {
         loss: Array.from({ length: steps }, (_, s) => final + (2 - final) * Math.exp(-s / 4)),
         acc: Array.from({ length: steps }, (_, s) => 1 - final / 2 - 0.4 * Math.exp(-s / 4)),
+        // Overfits: lowest at step 12, so its best is not its last value.
+        val_loss: Array.from({ length: steps }, (_, s) => final + 0.1 + ((s - 12) * (s - 12)) / 100),
       },
     };
   });
@@ -93,6 +95,21 @@ describeBrowser("runs table and comparison views in headless Chromium", () => {
     await page.close();
   }, 90_000);
 
+  it("shows each metric's best value on request, by its direction, instead of the last", async () => {
+    const { page, errors } = await open();
+    const run = specs[3]!;
+    const cell = `tr.run-row[data-run="${run.uuid}"] td[data-col="metric:val_loss"]`;
+    const vals = run.metrics!.val_loss!;
+    expect(Number(await page.textContent(cell))).toBeCloseTo(vals.at(-1)!, 3);
+    await page.click("#show-best");
+    await page.waitForFunction((sel) => document.querySelector(sel)?.getAttribute("data-best"), cell);
+    expect(Number(await page.getAttribute(cell, "data-best"))).toBe(Math.min(...vals));
+    expect(Math.min(...vals)).not.toBe(vals.at(-1));
+    expect(await page.getAttribute(cell, "title")).toBe("best at step 12 (last " + (await page.evaluate((v) => (window as any).RT.fmtNum(v), vals.at(-1)!)) + ")");
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 90_000);
+
   it("narrows the rows to exactly the runs a typed query matches, and shows a bad query's error inline", async () => {
     const { page, errors } = await open();
     await page.fill("#query", "inputs.optimizer:sgd, inputs.lr:<0.01");
@@ -132,7 +149,10 @@ describeBrowser("runs table and comparison views in headless Chromium", () => {
     await page.click('#select-buttons button[data-select="all"]');
     await page.waitForFunction(() => document.body.dataset.compared!.split(",").length === 40);
     const axis = page.locator('#parcoords rect.pc-hit[data-col="input:lr"]');
-    const box = (await axis.boundingBox())!;
+    // The plot is redrawn after each table render (a live poll can land here): retry until it stands still.
+    let box = await axis.boundingBox();
+    for (let i = 0; !box && i < 50; i++) box = await page.waitForTimeout(100).then(() => axis.boundingBox());
+    if (!box) throw new Error("the lr axis of the parallel coordinates was never drawn");
     // Drag over the top 30% of the lr axis (the largest learning rates).
     await page.mouse.move(box.x + box.width / 2, box.y + 2);
     await page.mouse.down();

@@ -194,8 +194,15 @@
   }
 
   /** Redraws both comparison views from state (called whenever the table is redrawn). */
+  let drawnKey = "";
+
   function renderComparisons() {
     if (state.brushing) return;
+    // A poll that changed nothing the plots show leaves them (and a pointer on them) alone.
+    const brush = Object.entries(state.brush || {}).map(([id, b]) => id + ":" + b.from + ":" + b.to).join(";");
+    const key = [state.runsKey, [...state.selected].join(","), brush, state.onlyDiff, $("#parcoords").getBoundingClientRect().width].join("\u0000");
+    if (key === drawnKey) return;
+    drawnKey = key;
     renderParcoords();
     renderScatter();
   }

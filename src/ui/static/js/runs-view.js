@@ -109,6 +109,7 @@
     if (col.kind === "input") th.append(el("span", { class: "col-tag", text: "in " }));
     if (col.kind === "output") th.append(el("span", { class: "col-tag", text: "out " }));
     th.append(label);
+    if (col.kind === "metric" && state.showBest) th.append(el("span", { class: "col-tag", text: " best" }));
     if (!col.field || SNAP) return th;
     const desc = state.sort === "-" + col.field;
     if (state.sort === col.field || desc) th.append(el("span", { class: "sort-mark", text: desc ? " ▼" : " ▲" }));
@@ -167,7 +168,8 @@
     }
     const start = state.page * PAGE_ROWS;
     let group = null;
-    for (const run of runs.slice(start, start + PAGE_ROWS)) {
+    const pageRuns = runs.slice(start, start + PAGE_ROWS);
+    for (const run of pageRuns) {
       if (state.groupByProject && (run.project || "") !== group) {
         group = run.project || "";
         const n = runs.filter((r) => (r.project || "") === group).length;
@@ -175,6 +177,7 @@
       }
       tbody.append(runRow(run, cols));
     }
+    if (RT.fillBest) RT.fillBest(pageRuns, cols);
     const pager = $("#runs-pager");
     pager.textContent = "";
     if (pages > 1) {
@@ -254,6 +257,9 @@
     const diff = $("#only-diff");
     diff.checked = state.onlyDiff;
     diff.addEventListener("change", () => { state.onlyDiff = diff.checked; renderRuns(); });
+    const best = $("#show-best");
+    best.checked = !!state.showBest;
+    best.addEventListener("change", () => { state.showBest = best.checked; renderRuns(); });
     const grp = $("#group-project");
     grp.checked = state.groupByProject;
     grp.addEventListener("change", () => { state.groupByProject = grp.checked; renderRuns(); });
