@@ -1,7 +1,7 @@
-import { open, readFile } from "node:fs/promises";
 import { parseMetricColumns } from "../core/events/reader.js";
 import { listResourceStreams, parseLogs } from "../core/context/read.js";
-import { downsampleM4, sortOrder, type Series } from "./downsample.js";
+import { downsampleM4, sortedByX, type Series } from "./downsample.js";
+import { openRegular, readRegularText } from "../core/fs-safe.js";
 import { HttpError, checkName, type RootJail } from "./paths.js";
 
 /** Default and upper bound of the log lines `GET /api/runs/:run/logs` returns. */
@@ -21,21 +21,11 @@ export async function resourcesReply(jail: RootJail, runDir: string, rest: strin
   if (rest.length === 0) return listResourceStreams(runDir);
   const name = checkName(rest[0]!, "resource name");
   const file = jail.fileInRun(runDir, ["resources", "metric", `${name}.plx`], ["resources"]);
-  const cols = parseMetricColumns(await readFile(file, "utf8"), `${name}.plx`);
-  let xs = new Float64Array(cols.length);
+  const cols = parseMetricColumns(await readRegularText(file, "reading a resource stream"), `${name}.plx`);
+  let xs: Float64Array = new Float64Array(cols.length);
   let ys: Float64Array = cols.values;
   for (let i = 0; i < cols.length; i++) xs[i] = cols.timestamps[i]! / 1000;
-  const order = sortOrder(xs);
-  if (order) {
-    const sx = new Float64Array(order.length);
-    const sy = new Float64Array(order.length);
-    for (let i = 0; i < order.length; i++) {
-      sx[i] = xs[order[i]!]!;
-      sy[i] = ys[order[i]!]!;
-    }
-    xs = sx;
-    ys = sy;
-  }
+  ({ x: xs, y: ys } = sortedByX(xs, ys));
   return { name, total: cols.length, ...downsampleM4(xs, ys, points) };
 }
 
@@ -54,7 +44,7 @@ export async function logsReply(jail: RootJail, runDir: string, q: URLSearchPara
     if ((err as NodeJS.ErrnoException).code === "ENOENT" || (err instanceof HttpError && err.status === 404)) return { lines: [], truncated: false };
     throw err;
   }
-  const fh = await open(file, "r");
+  const fh = await openRegular(file, "r", "reading the captured logs");
   let text: string;
   let cutHead = false;
   try {

@@ -67,3 +67,16 @@ export function sortOrder(x: ArrayLike<number>): Uint32Array | undefined {
   for (let i = 0; i < idx.length; i++) idx[i] = i;
   return idx.sort((a, b) => x[a]! - x[b]! || a - b);
 }
+
+/** `x` and `y` reordered by ascending `x` (stable); the same arrays when `x` already is. */
+export function sortedByX(x: Float64Array, y: Float64Array): { x: Float64Array; y: Float64Array } {
+  const order = sortOrder(x);
+  if (!order) return { x, y };
+  const sx = new Float64Array(order.length);
+  const sy = new Float64Array(order.length);
+  for (let i = 0; i < order.length; i++) {
+    sx[i] = x[order[i]!]!;
+    sy[i] = y[order[i]!]!;
+  }
+  return { x: sx, y: sy };
+}

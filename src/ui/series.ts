@@ -3,7 +3,7 @@ import { readRegularText } from "../core/fs-safe.js";
 import { parseMetricColumns, type MetricColumns } from "../core/events/reader.js";
 import type { Direction } from "../core/read/direction.js";
 import { metricFacts } from "../core/read/metric-facts.js";
-import { downsampleM4, sortOrder, type Series } from "./downsample.js";
+import { downsampleM4, sortedByX, type Series } from "./downsample.js";
 import type { RootJail } from "./paths.js";
 
 /** Default and upper bound of points sent for one metric stream. */
@@ -91,17 +91,7 @@ export async function metricSeries(
       }
     }
   }
-  const order = sortOrder(xs);
-  if (order) {
-    const sx = new Float64Array(order.length);
-    const sy = new Float64Array(order.length);
-    for (let i = 0; i < order.length; i++) {
-      sx[i] = xs[order[i]!]!;
-      sy[i] = ys[order[i]!]!;
-    }
-    xs = sx;
-    ys = sy;
-  }
+  ({ x: xs, y: ys } = sortedByX(xs, ys));
   const facts = metricFacts(name, cols, opts.direction);
   const lastV = n ? cols.values[n - 1]! : Number.NaN;
   const lastS = n ? cols.steps[n - 1]! : Number.NaN;
