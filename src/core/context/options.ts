@@ -51,8 +51,8 @@ function checkBool(value: unknown, name: string): boolean | undefined {
 }
 
 /**
- * The options given, else the environment, else the defaults (everything on; logs and code only
- * for a new run, as Polyaxon's `is_new`).
+ * The options given, else the environment, else the defaults (everything on; logs, code and env
+ * only for a new run, as Polyaxon's `is_new`).
  * @throws InvalidValueError for a non-boolean switch, a bad env value, or an interval below 100 ms.
  */
 export function resolveContextOptions(opts: ContextOptions, resumed: boolean, env: NodeJS.ProcessEnv = process.env): ContextSettings {
@@ -66,6 +66,7 @@ export function resolveContextOptions(opts: ContextOptions, resumed: boolean, en
     resourcesIntervalMs: interval,
     collectLogs: checkBool(opts.collectLogs, "collectLogs") ?? envBool("RUNTRAIL_COLLECT_LOGS", env) ?? !resumed,
     trackCode: checkBool(opts.trackCode, "trackCode") ?? envBool("RUNTRAIL_TRACK_CODE", env) ?? !resumed,
-    trackEnv: checkBool(opts.trackEnv, "trackEnv") ?? envBool("RUNTRAIL_TRACK_ENV", env) ?? true,
+    // A resumed run keeps the env.json it has: rewriting it races a kill between the file and its lineage hash.
+    trackEnv: checkBool(opts.trackEnv, "trackEnv") ?? envBool("RUNTRAIL_TRACK_ENV", env) ?? !resumed,
   };
 }

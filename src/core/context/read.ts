@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from "node:fs";
-import * as fsp from "node:fs/promises";
 import { join } from "node:path";
 import { ArtifactNotFoundError, CorruptRunError } from "../errors.js";
+import { readRegularText } from "../fs-safe.js";
 import { localRunPath } from "../load-run.js";
 import { toFqnName } from "../names.js";
 import { RunLayout } from "../paths.js";
@@ -52,7 +52,7 @@ export async function readLogs(runPath: string, opts: { s3?: S3StoreOptions } = 
   const out: LogLine[] = [];
   for (const f of readdirSync(dir).filter((n) => n.endsWith(".jsonl")).sort()) {
     const path = join(dir, f);
-    out.push(...parseLogs(await fsp.readFile(path, "utf8"), path).lines);
+    for (const line of parseLogs(await readRegularText(path, "reading the captured logs"), path).lines) out.push(line); // no spread: a log has millions of lines
   }
   if (out.length > 1) out.sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime()); // stable: same-ms lines keep file order
   return out;
@@ -77,7 +77,7 @@ export async function readResources(runPath: string, name: string, opts: { s3?: 
   const path = join(await localRunPath(runPath, opts.s3), RunLayout.resources, "metric", `${toFqnName(name)}.plx`);
   let text: string;
   try {
-    text = await fsp.readFile(path, "utf8");
+    text = await readRegularText(path, "reading a resource stream");
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") {
       throw new ArtifactNotFoundError(`no resource stream "${name}" in ${runPath} (looked for ${path}); resources are sampled only with collectResources on.`, path, err);
