@@ -1,4 +1,5 @@
-import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, fstatSync, readSync } from "node:fs";
+import { openRunFile } from "./read-file.js";
 import { parsePyTimestamp } from "../events/pyformat.js";
 import { parsePyFloat, parseStep } from "../events/rows.js";
 import type { MetricLast } from "./summary.js";
@@ -9,7 +10,6 @@ import type { MetricLast } from "./summary.js";
 // 50,000 times. The header-aware tail reader of src/core/read/tail.ts (issue #12, part B) takes
 // this over when both halves meet.
 
-const FLAGS = constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW;
 const HEAD_BYTES = 256;
 const TAIL_BYTES = 16 * 1024;
 
@@ -19,12 +19,8 @@ const TAIL_BYTES = 16 * 1024;
  * a missing file, a symlink, a FIFO or device (opened without blocking), or a file with no row.
  */
 export function lastMetricRow(path: string): MetricLast | undefined {
-  let fd: number;
-  try {
-    fd = openSync(path, FLAGS);
-  } catch {
-    return undefined;
-  }
+  const fd = openRunFile(path);
+  if (fd === undefined) return undefined;
   try {
     // Most metric files are smaller than the tail window: one read from the start gets all of
     // them, with no fstat. A full window means there may be more: then size, header and tail.

@@ -3,6 +3,18 @@ import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 
 const FLAGS = constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW;
 const CHUNK = 64 * 1024;
 
+/**
+ * How the read side opens a file of a run folder: without following a symlink and without
+ * blocking on a FIFO or device. A descriptor the caller closes, or `undefined` when it cannot be opened.
+ */
+export function openRunFile(path: string): number | undefined {
+  try {
+    return openSync(path, FLAGS);
+  } catch {
+    return undefined;
+  }
+}
+
 /** A file of a run folder as read by {@link readRunFile}: its bytes and its `fstat`. */
 export interface RunFileRead {
   bytes: Buffer;
@@ -16,12 +28,8 @@ export interface RunFileRead {
  * or not a regular file.
  */
 export function readRunFile(path: string): RunFileRead | undefined {
-  let fd: number;
-  try {
-    fd = openSync(path, FLAGS);
-  } catch {
-    return undefined;
-  }
+  const fd = openRunFile(path);
+  if (fd === undefined) return undefined;
   try {
     const stat = fstatSync(fd);
     if (!stat.isFile()) return undefined;
