@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, realpathSync, renameSync, rmSync, statSync } from "node:fs";
 import * as fsp from "node:fs/promises";
 import { basename, dirname, isAbsolute, join, resolve } from "node:path";
@@ -15,6 +14,7 @@ import { csvValue } from "./events/values.js";
 import { compactJson, pyTimestamp } from "./events/pyformat.js";
 import type { VersionedStreams } from "./versioned.js";
 import { checkStep, checkTimestamp, show } from "./validate.js";
+import { lazyCrypto } from "./builtins.js";
 
 /** What the asset logger needs from its run. */
 export interface AssetContext {
@@ -352,7 +352,7 @@ export class AssetLogger {
 
   /** A folder inside the run for bytes that are not committed yet (same file system, so commits are renames). */
   stagingPath(): string {
-    const dir = join(this.ctx.root, RunLayout.private, "staging", `${process.pid}-${randomBytes(8).toString("hex")}`);
+    const dir = join(this.ctx.root, RunLayout.private, "staging", `${process.pid}-${lazyCrypto().randomBytes(8).toString("hex")}`);
     mkdirSync(dirname(dir), { recursive: true });
     return dir;
   }

@@ -1,10 +1,10 @@
-import { createHash, randomBytes, type Hash } from "node:crypto";
+import type { Hash } from "node:crypto";
 import { constants as fsConstants, createWriteStream, existsSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import * as fsp from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { pipeline } from "node:stream/promises";
 import { NotRegularFileError } from "./errors.js";
 import { fileTypeOf, openRegular, statFileOrDir } from "./fs-safe.js";
+import { lazyCrypto, lazyStreamPromises } from "./builtins.js";
 
 /**
  * Writes `data` to `path` through a temporary file in the same folder and a rename, so a
@@ -12,7 +12,7 @@ import { fileTypeOf, openRegular, statFileOrDir } from "./fs-safe.js";
  * Synchronous on purpose: it also runs from `process.on("exit")`.
  */
 export function writeFileAtomicSync(path: string, data: string | Uint8Array): void {
-  const tmp = join(dirname(path), `.${randomBytes(6).toString("hex")}.tmp`);
+  const tmp = join(dirname(path), `.${lazyCrypto().randomBytes(6).toString("hex")}.tmp`);
   try {
     writeFileSync(tmp, data);
     renameSync(tmp, path);
@@ -39,12 +39,12 @@ async function hashInto(hash: Hash, path: string): Promise<void> {
 
 /** {@link hashFile} of bytes already in memory (a file runtrail has just written). */
 export function hashBytes(data: string | Uint8Array): string {
-  return createHash("md5").update(data).digest("hex").slice(0, 12);
+  return lazyCrypto().createHash("md5").update(data).digest("hex").slice(0, 12);
 }
 
 /** Polyaxon's `hash_file`: md5 of the bytes, first 12 hex characters. Streams the file. */
 export async function hashFile(path: string): Promise<string> {
-  const hash = createHash("md5");
+  const hash = lazyCrypto().createHash("md5");
   await hashInto(hash, path);
   return hash.digest("hex").slice(0, 12);
 }
@@ -55,7 +55,7 @@ export async function hashFile(path: string): Promise<string> {
  * always gives the same hash.
  */
 export async function hashDir(dir: string): Promise<string> {
-  const hash = createHash("md5");
+  const hash = lazyCrypto().createHash("md5");
   for (const file of await listFilesSorted(dir)) await hashInto(hash, file);
   return hash.digest("hex").slice(0, 12);
 }
@@ -137,5 +137,5 @@ async function copyOpenFile(fh: fsp.FileHandle, dest: string): Promise<void> {
     await fsp.copyFile(`${PROC_FD}/${fh.fd}`, dest, fsConstants.COPYFILE_FICLONE | fsConstants.COPYFILE_EXCL);
     return;
   }
-  await pipeline(fh.createReadStream({ autoClose: false, start: 0 }), createWriteStream(dest, { flags: "wx" }));
+  await lazyStreamPromises().pipeline(fh.createReadStream({ autoClose: false, start: 0 }), createWriteStream(dest, { flags: "wx" }));
 }

@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { basename, isAbsolute, resolve } from "node:path";
 import { InvalidValueError } from "./errors.js";
 import type { LineageStore, V1RunArtifact } from "./lineage.js";
@@ -6,6 +5,7 @@ import { toFqnName } from "./names.js";
 import { isPathInside, toRunRelative } from "./paths.js";
 import type { RunMetaStore } from "./run-meta.js";
 import { show } from "./validate.js";
+import { lazyCrypto } from "./builtins.js";
 
 /** Options of `logDataRef` (Polyaxon's `log_data_ref`): a data set by content, by path, or both. */
 export interface DataRefOptions {
@@ -45,7 +45,7 @@ export interface TensorboardRefOptions {
 
 /** Polyaxon's `hash_value` for a string: md5 of its UTF-8 bytes, first 12 hex characters. */
 export function hashValue(content: string): string {
-  return createHash("md5").update(content, "utf8").digest("hex").slice(0, 12);
+  return lazyCrypto().createHash("md5").update(content, "utf8").digest("hex").slice(0, 12);
 }
 
 /** `log_dir_ref`'s default name: the folder's base name, dots kept (they become `-` in `to_fqn_name`). */

@@ -1,10 +1,10 @@
-import { randomBytes } from "node:crypto";
 import { closeSync, linkSync, mkdirSync, openSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { hostname } from "node:os";
 import { dirname, join } from "node:path";
 import { RunWriteError } from "./errors.js";
 import { readRegularTextSync } from "./fs-safe.js";
 import { RunLayout } from "./paths.js";
+import { lazyCrypto } from "./builtins.js";
 
 /** How long to wait for another process's read-merge-write (milliseconds of small JSON I/O). */
 const WAIT_MS = 15_000;
@@ -109,7 +109,7 @@ function breakIfStale(lockFile: string): boolean {
     return true; // released meanwhile
   }
   if (!isStale(content, mtimeMs)) return false;
-  const aside = `${lockFile}.stale-${randomBytes(4).toString("hex")}`;
+  const aside = `${lockFile}.stale-${lazyCrypto().randomBytes(4).toString("hex")}`;
   try {
     renameSync(lockFile, aside);
   } catch {

@@ -2,6 +2,7 @@ import { existsSync, readdirSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { CorruptRunError, RunWriteError } from "./errors.js";
 import { writeFileAtomicSync } from "./fsutil.js";
+import { noteRunChanged } from "./read/change-log.js";
 import { readRegularTextSync } from "./fs-safe.js";
 import { assignOwn, setOwn } from "./own-props.js";
 import { compactJson, pyIsoTimestamp } from "./events/pyformat.js";
@@ -166,6 +167,7 @@ export class RunMetaStore {
       } catch (err) {
         throw new RunWriteError(`could not write ${this.file}: ${(err as Error).message}`, this.file, err);
       }
+      noteRunChanged(dirname(this.file));
       const live = this.meta as unknown as Record<string, unknown>;
       for (const k of Object.keys(live)) if (!Object.hasOwn(merged, k)) delete live[k];
       assignOwn(live, merged);

@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { AssetLogger, removeAbandoned, type ArtifactRefOptions, type LoggedAsset, type LogArtifactOptions, type LogImageOptions, type LogModelOptions, type ModelRefOptions, type SaveModelOptions } from "./assets.js";
@@ -32,6 +31,7 @@ import type { StoreLayer } from "./store-layer.js";
 import { RunContext } from "./context/run-context.js";
 import { resolveContextOptions, type ContextOptions } from "./context/options.js";
 import type { CodeRef } from "./context/coderef.js";
+import { lazyCrypto } from "./builtins.js";
 
 /** Options of {@link init}. What a run records without being asked (resources, logs, code, env): see {@link ContextOptions}. */
 export interface InitOptions extends ContextOptions {
@@ -143,7 +143,7 @@ export class Run {
     let uuid = opts.runUuid;
     if (uuid !== undefined && (typeof uuid !== "string" || !RUN_UUID_RE.test(uuid))) {
       throw new InvalidValueError(
-        `runUuid must be 32 lowercase hex characters (like "${randomUUID().replace(/-/g, "")}"), got ${show(uuid)}.`,
+        `runUuid must be 32 lowercase hex characters (like "${lazyCrypto().randomUUID().replace(/-/g, "")}"), got ${show(uuid)}.`,
         uuid,
       );
     }
@@ -153,10 +153,10 @@ export class Run {
       checkFolderPath(root, "artifactsPath");
       if (uuid === undefined) {
         const existing = existsSync(join(root, RunLayout.runMeta)) ? RunMetaStore.peekUuid(join(root, RunLayout.runMeta)) : undefined;
-        uuid = existing ?? randomUUID().replace(/-/g, "");
+        uuid = existing ?? lazyCrypto().randomUUID().replace(/-/g, "");
       }
     } else {
-      uuid ??= randomUUID().replace(/-/g, "");
+      uuid ??= lazyCrypto().randomUUID().replace(/-/g, "");
       const offlineRoot = resolve(opts.offlineRoot ?? process.env.POLYAXON_OFFLINE_ROOT ?? "./plx");
       root = join(offlineRoot, "runs", uuid);
       checkFolderPath(root, opts.offlineRoot === undefined && process.env.POLYAXON_OFFLINE_ROOT ? "POLYAXON_OFFLINE_ROOT" : "offlineRoot");

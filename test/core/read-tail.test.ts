@@ -20,27 +20,27 @@ describe("tail reader", () => {
 
   it("follows the header: traceml's timestamp|step|metric order", async () => {
     const f = file("m.plx", `timestamp|step|metric\n${TS}|7|0.5\n${TS}|8|0.25`);
-    expect(await lastMetricRow(f)).toEqual({ step: 8, value: 0.25 });
+    expect(lastMetricRow(f)).toEqual({ step: 8, value: 0.25 });
     expect(lastStepSync(f, "metric")).toBe(8);
   });
 
   it("reads a file without a step column (step null), and nan as NaN", async () => {
     const f = file("m.plx", `timestamp|metric\n${TS}|1.5\n${TS}|nan`);
-    const last = await lastMetricRow(f);
+    const last = lastMetricRow(f);
     expect(last?.step).toBeNull();
     expect(last?.value).toBeNaN();
   });
 
   it("skips a last row cut by a kill, so the cut step is the one to log again", async () => {
     const f = file("m.plx", `step|timestamp|metric\n3|${TS}|0.5\n4|2024-05-01 12:3`);
-    expect(await lastMetricRow(f)).toEqual({ step: 3, value: 0.5 });
+    expect(lastMetricRow(f)).toEqual({ step: 3, value: 0.5 });
     expect(lastStepSync(f, "metric")).toBe(3);
   });
 
   it("finds the last row of a large file from its end, past rows longer than the first read", async () => {
     const rows = Array.from({ length: 20_000 }, (_, i) => `${i}|${TS}|${i / 2}`);
     const f = file("m.plx", `step|timestamp|metric\n${rows.join("\n")}`);
-    expect(await lastMetricRow(f)).toEqual({ step: 19_999, value: 9999.5 });
+    expect(lastMetricRow(f)).toEqual({ step: 19_999, value: 9999.5 });
     const long = file("model.plx", `step|timestamp|model\n1|${TS}|{"path": "assets/model/m_1", "spec": {"pad": "${"x".repeat(40_000)}"}}`);
     const row = lastRowSync<{ path: string }>(long, "model");
     expect(row?.step).toBe(1);

@@ -7,6 +7,7 @@ import { spawnTs, waitForExit } from "../helpers/child.js";
 import { useTmp } from "../helpers/tmp.js";
 import { sweepUuid, writeSweepRun, type SweepRunSpec } from "../helpers/sweep.js";
 import { bruteForceRuns } from "./brute-force.js";
+import { noteRunChanged } from "../../src/core/read/change-log.js";
 
 const T0 = Date.UTC(2024, 4, 1);
 const spec = (i: number, over: Partial<SweepRunSpec> = {}): SweepRunSpec => ({
@@ -20,13 +21,27 @@ const spec = (i: number, over: Partial<SweepRunSpec> = {}): SweepRunSpec => ({
 });
 
 /** Sets the mtimes under `dir` an hour back, so the index trusts their fingerprints (see its racy window). */
-function utimesAll(dir: string): void {
+function utimesAll(dir: string): string {
   const old = new Date(Date.now() - 3_600_000);
   for (const n of readdirSync(dir)) {
     const p = join(dir, n);
     if (statSync(p).isDirectory()) utimesAll(p);
     else utimesSync(p, old, old);
   }
+  utimesSync(dir, old, old);
+  return dir;
+}
+
+/**
+ * Builds the index of an aged root and lists again once its folder times are old too: the first
+ * listing creates `.runtrail/` in the root, and a root folder changed within the last 2 s is not
+ * trusted (every run is looked at) — as right after a sweep wrote its last run.
+ */
+async function settledIndex(root: string): Promise<void> {
+  await listRuns(root);
+  const runsRoot = join(root, "runs");
+  utimesAll(runsRoot);
+  await listRuns(root);
 }
 
 function files(dir: string): string[] {
@@ -73,8 +88,7 @@ describe("the run index", () => {
     }
     for (const e of await Promise.all(exits)) expect(e.code, e.stderr).toBe(0);
     for (const o of await Promise.all(outs)) expect(o).toMatch(/listed 25 times/);
-    const index = JSON.parse(readFileSync(join(runsRoot, ".runtrail", "index.json"), "utf8")) as { runs: unknown[] };
-    expect(Array.isArray(index.runs)).toBe(true);
+    expect(readFileSync(join(runsRoot, ".runtrail", "index"), "latin1").startsWith("runtrail-index ")).toBe(true);
     expect(readdirSync(join(runsRoot, ".runtrail")).filter((n) => n.endsWith(".tmp"))).toEqual([]);
     const got = (await listRuns(base, { sort: "uuid" })).map(view);
     const want = bruteForceRuns(runsRoot).sort((a, b) => (a.uuid < b.uuid ? -1 : 1)).map(view);
@@ -101,23 +115,60 @@ describe("the run index", () => {
     const base = tmp();
     const runsRoot = join(base, "runs");
     for (let i = 0; i < 30; i++) utimesAll(writeSweepRun(runsRoot, spec(i)));
-    await listRuns(base);
-    const index = join(runsRoot, ".runtrail", "index.json");
+    utimesAll(runsRoot); // an old root: its mtime is trusted
+    await settledIndex(base);
+    const index = join(runsRoot, ".runtrail", "index");
     const journal = join(runsRoot, ".runtrail", "index.journal");
     const before = statSync(index).ino;
-    utimesAll(writeSweepRun(runsRoot, spec(3, { status: "failed", metrics: { loss: [0.001] } })));
+    const lines = (): number => (existsSync(journal) ? readFileSync(journal, "utf8").trim().split("\n").length : 0);
+    const linesBefore = lines();
+    // A change as runtrail's writers make it: run.plx.json rewritten, then the change log told.
+    noteRunChanged(utimesAll(writeSweepRun(runsRoot, spec(3, { status: "failed", metrics: { loss: [0.001] } }))));
     expect((await listRuns(base, { sort: "metrics.loss", limit: 1 }))[0]).toMatchObject({ uuid: sweepUuid(3), status: "failed" });
     expect(statSync(index).ino).toBe(before); // not rewritten
-    expect(readFileSync(journal, "utf8").trim().split("\n")).toHaveLength(1);
+    expect(lines()).toBe(linesBefore + 1);
     await listRuns(base);
-    expect(readFileSync(journal, "utf8").trim().split("\n")).toHaveLength(1); // nothing new to record
+    expect(lines()).toBe(linesBefore + 1); // nothing new to record
     rmSync(join(runsRoot, sweepUuid(4)), { recursive: true });
     expect(await listRuns(base)).toHaveLength(29);
     expect(statSync(index).ino).not.toBe(before);
     expect(existsSync(journal)).toBe(false);
-    const indexed = JSON.parse(readFileSync(index, "utf8")) as { runs: Array<[string, string, unknown[]]> };
-    expect(indexed.runs).toHaveLength(29);
-    expect(indexed.runs.find((r) => r[0] === sweepUuid(3))?.[2]).toContain("failed");
+    expect(readFileSync(index, "utf8")).toContain('"failed"');
+  });
+
+  it("finds a finished run edited in place by another tool: when it is listed, past recheckMs, or with recheckMs 0", async () => {
+    const base = tmp();
+    const runsRoot = join(base, "runs");
+    for (let i = 0; i < 20; i++) utimesAll(writeSweepRun(runsRoot, spec(i)));
+    await settledIndex(base);
+    const edit = (i: number, loss: number): void => void utimesAll(writeSweepRun(runsRoot, spec(i, { status: "stopped", metrics: { loss: [loss] } })));
+    // Returned runs are always looked at: a full listing, or a page that holds the edited run.
+    edit(5, 0.5);
+    expect((await listRuns(base, { sort: "uuid" }))[5]).toMatchObject({ status: "stopped", metrics: { loss: { value: 0.5 } } });
+    edit(6, 0.6);
+    expect((await listRuns(base, { query: `uuid:${sweepUuid(6)}` }))[0]).toMatchObject({ status: "stopped" });
+    // A page it is not on yet: recheckMs 0 looks at every run now; so does any listing past recheckMs.
+    edit(7, 0.0001);
+    expect((await listRuns(base, { sort: "metrics.loss", limit: 1, recheckMs: 0 }))[0]!.uuid).toBe(sweepUuid(7));
+    edit(8, 0.00001);
+    await new Promise((r) => setTimeout(r, 30));
+    expect((await listRuns(base, { sort: "metrics.loss", limit: 1, recheckMs: 20 }))[0]!.uuid).toBe(sweepUuid(8));
+    await expect(listRuns(base, { recheckMs: -1 })).rejects.toThrow(/recheckMs must be a number of milliseconds ≥ 0, got -1/);
+  });
+
+  it("sees a change written through runtrail by another process without looking at every run", async () => {
+    const root = tmp();
+    const run = await init({ offlineRoot: root, name: "resumed", flushIntervalMs: 0, handleExit: false });
+    run.logMetric("loss", 0.5, { step: 1 });
+    await run.end();
+    const runsRoot = join(root, "runs");
+    for (let i = 0; i < 10; i++) utimesAll(writeSweepRun(runsRoot, spec(i, { metrics: { loss: [0.9] } })));
+    await settledIndex(root);
+    expect((await listRuns(root, { sort: "metrics.loss", limit: 1 }))[0]!.metrics.loss!.value).toBe(0.5);
+    const child = spawnTs("test/fixtures/resume-and-log.ts", [root, run.uuid, "0.125"]);
+    expect((await waitForExit(child)).code).toBe(0);
+    const [top] = await listRuns(root, { sort: "metrics.loss", limit: 1, recheckMs: 60_000 });
+    expect(top).toMatchObject({ uuid: run.uuid, status: "succeeded", metrics: { loss: { step: 2, value: 0.125 } } });
   });
 
   it("names a missing root or a file given as root", async () => {

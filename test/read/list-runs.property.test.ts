@@ -256,7 +256,7 @@ describe("listRuns agrees with a brute-force read of the run folders", () => {
           const [first, second] = asks as [(typeof asks)[number], (typeof asks)[number]];
           await check(...first); // no index yet: built now
           await check(...first); // from the index
-          expect(existsSync(join(runsRoot, ".runtrail", "index.json"))).toBe(true);
+          expect(existsSync(join(runsRoot, ".runtrail", "index"))).toBe(true);
 
           // The runs change behind the index's back.
           for (const i of mut.edit) {
@@ -291,7 +291,7 @@ describe("listRuns agrees with a brute-force read of the run folders", () => {
           appendFileSync(join(runsRoot, ".runtrail", "index.journal"), '{"v":2,"r":["');
           await check(...second);
           // An index that is not JSON is rebuilt, not trusted.
-          writeFileSync(join(runsRoot, ".runtrail", "index.json"), "{ not json");
+          writeFileSync(join(runsRoot, ".runtrail", "index"), "{ not json");
           await check(...first);
         },
       ),

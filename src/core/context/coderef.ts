@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { lazyChildProcess } from "../builtins.js";
 
 /** What Polyaxon's `get_code_reference` returns and `log_code_ref` puts in the lineage summary. */
 export interface CodeRef {
@@ -13,7 +13,7 @@ export interface CodeRef {
 function git(args: string[], cwd: string, timeoutMs: number): Promise<string | undefined> {
   return new Promise((resolve) => {
     try {
-      const child = execFile("git", args, { cwd, timeout: timeoutMs, killSignal: "SIGKILL", windowsHide: true, env: { ...process.env, GIT_TERMINAL_PROMPT: "0", GIT_OPTIONAL_LOCKS: "0" } }, (err, stdout) => {
+      const child = lazyChildProcess().execFile("git", args, { cwd, timeout: timeoutMs, killSignal: "SIGKILL", windowsHide: true, env: { ...process.env, GIT_TERMINAL_PROMPT: "0", GIT_OPTIONAL_LOCKS: "0" } }, (err, stdout) => {
         resolve(err ? undefined : String(stdout).trim());
       });
       child.unref();

@@ -1,4 +1,5 @@
-import { execFile, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import { lazyChildProcess } from "../builtins.js";
 import type { Socket } from "node:net";
 
 /** One GPU as `nvidia-smi` reports it; memory in bytes, utilization in %. */
@@ -51,7 +52,7 @@ export class GpuProbe {
     this.running = true;
     let child: ChildProcess;
     try {
-      child = execFile(this.command, QUERY, { timeout: this.timeoutMs, killSignal: "SIGKILL", windowsHide: true }, (err, stdout) => {
+      child = lazyChildProcess().execFile(this.command, QUERY, { timeout: this.timeoutMs, killSignal: "SIGKILL", windowsHide: true }, (err, stdout) => {
         this.running = false;
         this.child = undefined;
         if (err) {

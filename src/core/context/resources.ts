@@ -1,5 +1,6 @@
 import { cpus, freemem, loadavg, totalmem } from "node:os";
-import { monitorEventLoopDelay, type IntervalHistogram } from "node:perf_hooks";
+import type { IntervalHistogram } from "node:perf_hooks";
+import { lazyPerfHooks } from "../builtins.js";
 import type { RunWriteError } from "../errors.js";
 import { pyFloatRepr, pyTimestamp } from "../events/pyformat.js";
 import { EventWriter } from "../events/writer.js";
@@ -58,7 +59,7 @@ export class ResourceSampler {
   ) {
     this.writer = new EventWriter(runPath, 0, RunLayout.resources);
     this.gpu = new GpuProbe(Math.min(5000, Math.max(100, intervalMs / 2)), gpuCommand);
-    this.delay = monitorEventLoopDelay({ resolution: 20 });
+    this.delay = lazyPerfHooks().monitorEventLoopDelay({ resolution: 20 });
   }
 
   start(): void {

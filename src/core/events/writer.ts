@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import { closeSync, existsSync, ftruncateSync, fstatSync, linkSync, mkdirSync, readSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { RuntrailError, RunWriteError } from "../errors.js";
@@ -6,6 +5,7 @@ import { openRegularSync } from "../fs-safe.js";
 import { isJsonlKind } from "../kinds.js";
 import { eventPath, RunLayout } from "../paths.js";
 import { isCompleteRow } from "./rows.js";
+import { lazyCrypto } from "../builtins.js";
 
 /** Past this many buffered characters a stream is written at once instead of waiting for the timer. */
 export const CHUNK_CHARS = 64 * 1024;
@@ -274,7 +274,7 @@ function readFully(fd: number, buf: Buffer, position: number): void {
  * place), so processes that share a run never both write a header into the same new file.
  */
 function createWithHeader(path: string, header: string, runPath: string): void {
-  const tmp = join(runPath, RunLayout.private, "staging", `${process.pid}-header-${randomBytes(6).toString("hex")}`);
+  const tmp = join(runPath, RunLayout.private, "staging", `${process.pid}-header-${lazyCrypto().randomBytes(6).toString("hex")}`);
   mkdirSync(dirname(tmp), { recursive: true });
   try {
     writeFileSync(tmp, header);

@@ -1,11 +1,10 @@
 import { existsSync, statSync } from "node:fs";
-import { basename, sep } from "node:path";
 import { ArtifactNotFoundError, InvalidValueError } from "../errors.js";
-import { loadIndex, saveIndex, type LoadedIndex } from "./index-store.js";
-import { matchQuery, parseQuery } from "./query.js";
-import { metaFingerprint, readRunRecord, refreshLiveMetrics, toSummary, type RunRecord } from "./run-record.js";
-import { defaultOfflineRoot, listRunFolders, resolveRunsRoot } from "./runs-root.js";
-import { comparator, parseSort } from "./sort.js";
+import { parseQuery, queryFields, type QueryNode } from "./query.js";
+import type { RunRecord } from "./run-record.js";
+import { selectRows, withRunTable } from "./run-table.js";
+import { defaultOfflineRoot, resolveRunsRoot } from "./runs-root.js";
+import { parseSort, type SortKey } from "./sort.js";
 import type { RunSummary } from "./summary.js";
 
 /** Options of {@link listRuns}. */
@@ -19,10 +18,17 @@ export interface ListRunsOptions {
   /** Skip this many runs of the sorted result first. Default 0. */
   offset?: number;
   /**
-   * Keep and use the index `<runsRoot>/.runtrail/index.json` (default true). With false every
-   * run folder is read, and nothing is written.
+   * Keep and use the index `<runsRoot>/.runtrail/index` (default true). With false every run
+   * folder is read, and nothing is written.
    */
   index?: boolean;
+  /**
+   * Milliseconds the index's last look at every run folder is trusted (default 10,000). Runs
+   * written through runtrail, runs added or removed, runs still going and the runs returned are
+   * always current; within this time a run finished earlier and edited in place by another tool
+   * is seen only once the listing returns it. 0 looks at every run folder now.
+   */
+  recheckMs?: number;
 }
 
 function checkCount(name: string, v: unknown): number | undefined {
@@ -33,41 +39,19 @@ function checkCount(name: string, v: unknown): number | undefined {
   return v;
 }
 
+/** The metric streams a query and sort name. */
+function metricsNamed(where: QueryNode, keys: SortKey[]): string[] {
+  const names = new Set<string>();
+  for (const f of [...queryFields(where), ...keys.map((k) => k.field)]) if (f.base === "metrics") names.add(f.key!);
+  return [...names];
+}
+
 /**
- * The records of every run under a runs root, brought up to date. The rule for what is read
- * again: a run whose `run.plx.json` changed (inode, size, mtime or ctime) is read from scratch;
- * a run not in a final status also has its metric files' fingerprints checked, and the changed
- * ones read again (live values); a finished run's metric files are not looked at, since every
- * writer that changes them (a resume, `end()`) rewrites `run.plx.json` too.
+ * The records of every run under a runs root, each run folder looked at now (for readers that
+ * need every run's metadata, such as resolving a run by name). Metric values may be partial.
  */
-export function currentRecords(runsRoot: string, opts: { index?: boolean } = {}): RunRecord[] {
-  const useIndex = opts.index !== false;
-  const loaded: LoadedIndex = useIndex ? loadIndex(runsRoot) : { records: new Map(), journalLines: 0, hasBase: false };
-  const indexed = loaded.records;
-  const records: RunRecord[] = [];
-  const toRead: Array<{ slot: number; id: string }> = [];
-  const live: RunRecord[] = [];
-  let stillThere = 0;
-  const prefix = runsRoot.endsWith(sep) ? runsRoot : runsRoot + sep;
-  for (const id of listRunFolders(runsRoot)) {
-    const fp = metaFingerprint(prefix + id);
-    if (fp === undefined) continue; // not a run folder
-    const known = indexed.get(id);
-    if (known) stillThere++;
-    if (known && fp !== "" && known.metaFp === fp) {
-      records.push(known);
-      if (known.metricFps) live.push(known);
-    } else {
-      toRead.push({ slot: records.length, id });
-      records.push(known!); // replaced below
-    }
-  }
-  const changed: RunRecord[] = [];
-  for (const { slot, id } of toRead) changed.push((records[slot] = readRunRecord(runsRoot, id)));
-  for (const r of live) if (refreshLiveMetrics(runsRoot, r)) changed.push(r);
-  const removed = stillThere < indexed.size;
-  if (useIndex && (changed.length || removed)) saveIndex(runsRoot, records, changed, loaded, removed);
-  return records;
+export function currentRecords(runsRoot: string): RunRecord[] {
+  return withRunTable(runsRoot, { recheckMs: 0, metrics: [] }, (table) => table.rows().map((r) => table.record(r)));
 }
 
 /** The local folder holding the runs of `root` (for `s3://`, the cache, with the folder names of that listing). */
@@ -80,25 +64,23 @@ async function localRunsRoot(root: string | undefined): Promise<{ runsRoot: stri
   return { runsRoot };
 }
 
-function summaries(runsRoot: string, records: RunRecord[], only?: Set<string>): RunSummary[] {
-  const now = Date.now();
-  const out: RunSummary[] = [];
-  for (const r of records) if (!only || only.has(r.id)) out.push(toSummary(runsRoot, r, now));
-  return out;
-}
-
 /**
  * {@link listRuns} on a folder known to be a runs root (the dashboard's jail, a cache): no
  * `runs/` lookup. `only` keeps just those folder names.
  */
 export async function listRunsIn(runsRoot: string, opts: ListRunsOptions = {}, only?: Set<string>): Promise<RunSummary[]> {
   const where = parseQuery(opts.query);
-  const order = comparator(parseSort(opts.sort));
+  const keys = parseSort(opts.sort);
   const limit = checkCount("limit", opts.limit);
   const offset = checkCount("offset", opts.offset) ?? 0;
+  if (opts.recheckMs !== undefined && !(typeof opts.recheckMs === "number" && opts.recheckMs >= 0)) {
+    throw new InvalidValueError(`recheckMs must be a number of milliseconds ≥ 0, got ${JSON.stringify(opts.recheckMs)}.`, opts.recheckMs);
+  }
   if (only && !only.size) return [];
-  const runs = summaries(runsRoot, currentRecords(runsRoot, { index: opts.index }), only).filter((r) => matchQuery(where, r)).sort(order);
-  return runs.slice(offset, limit === undefined ? undefined : offset + limit);
+  return withRunTable(runsRoot, { index: opts.index, recheckMs: opts.recheckMs, metrics: metricsNamed(where, keys) }, (table) => {
+    const page = table.settle(() => selectRows(table, where, keys, only, offset + (limit ?? Infinity)).slice(offset));
+    return table.summaries(page);
+  });
 }
 
 /**
@@ -117,7 +99,8 @@ export async function listRuns(root?: string, opts: ListRunsOptions = {}): Promi
   parseQuery(opts.query); // a bad query fails before any I/O (or S3 round trip)
   parseSort(opts.sort);
   const { runsRoot, only } = await localRunsRoot(root);
-  return listRunsIn(runsRoot, opts, only);
+  // An S3 root's cache is written by the store, which keeps no change log: every folder is looked at.
+  return listRunsIn(runsRoot, only ? { ...opts, recheckMs: 0 } : opts, only);
 }
 
 /**
@@ -127,14 +110,20 @@ export async function listRuns(root?: string, opts: ListRunsOptions = {}): Promi
 export async function getRun(root: string | undefined, uuidOrPrefix: string): Promise<RunSummary> {
   if (typeof uuidOrPrefix !== "string" || uuidOrPrefix.length === 0) throw new InvalidValueError("getRun needs a run uuid or uuid prefix.", uuidOrPrefix);
   const { runsRoot, only } = await localRunsRoot(root);
-  const runs = only && !only.size ? [] : summaries(runsRoot, currentRecords(runsRoot), only);
-  const folder = (r: RunSummary): string => basename(r.path);
-  let hits = runs.filter((r) => r.uuid === uuidOrPrefix || folder(r) === uuidOrPrefix);
-  if (!hits.length) hits = runs.filter((r) => r.uuid.startsWith(uuidOrPrefix) || folder(r).startsWith(uuidOrPrefix));
-  if (hits.length === 1) return hits[0]!;
-  if (!hits.length) throw new ArtifactNotFoundError(`no run "${uuidOrPrefix}" under ${root ?? defaultOfflineRoot()}; listRuns() shows the uuids.`, uuidOrPrefix);
+  if (only && !only.size) throw new ArtifactNotFoundError(`no run "${uuidOrPrefix}" under ${root ?? defaultOfflineRoot()}; listRuns() shows the uuids.`, uuidOrPrefix);
+  const { found, count, uuids } = withRunTable(runsRoot, { recheckMs: only ? 0 : undefined, metrics: [] }, (table) => {
+    const hits = table.settle(() => {
+      const rows = table.rows();
+      const candidates = only ? rows.filter((r) => only.has(r.id)) : rows;
+      const exact = candidates.filter((r) => r.id === uuidOrPrefix || table.uuid(r) === uuidOrPrefix);
+      return exact.length ? exact : candidates.filter((r) => r.id.startsWith(uuidOrPrefix) || table.uuid(r).startsWith(uuidOrPrefix));
+    });
+    return { found: hits.length === 1 ? table.summaries(hits)[0] : undefined, count: hits.length, uuids: hits.slice(0, 5).map((r) => table.uuid(r)) };
+  });
+  if (found) return found;
+  if (!count) throw new ArtifactNotFoundError(`no run "${uuidOrPrefix}" under ${root ?? defaultOfflineRoot()}; listRuns() shows the uuids.`, uuidOrPrefix);
   throw new InvalidValueError(
-    `"${uuidOrPrefix}" matches ${hits.length} runs (${hits.slice(0, 5).map((r) => r.uuid).join(", ")}${hits.length > 5 ? ", …" : ""}): give more characters of the uuid.`,
+    `"${uuidOrPrefix}" matches ${count} runs (${uuids.join(", ")}${count > 5 ? ", …" : ""}): give more characters of the uuid.`,
     uuidOrPrefix,
   );
 }

@@ -264,13 +264,24 @@ function positive(c: Condition, v: unknown): boolean {
 const FLIP: Partial<Record<Op, Op>> = { "<": ">=", "<=": ">", ">": "<=", ">=": "<" };
 
 /** True when the run satisfies the condition tree. */
-export function matchQuery(node: QueryNode, run: RunSummary): boolean {
+export function matchQuery<T = RunSummary>(node: QueryNode, run: T, get: (run: T, f: FieldRef) => unknown = fieldValue as (run: T, f: FieldRef) => unknown): boolean {
   if ("always" in node) return true;
-  if ("all" in node) return node.all.every((n) => matchQuery(n, run));
-  if ("any" in node) return node.any.some((n) => matchQuery(n, run));
-  const v = fieldValue(run, node.field);
+  if ("all" in node) return node.all.every((n) => matchQuery(n, run, get));
+  if ("any" in node) return node.any.some((n) => matchQuery(n, run, get));
+  const v = get(run, node.field);
   if (!node.negation) return positive(node, v);
   const flipped = FLIP[node.op];
   if (flipped) return positive({ ...node, op: flipped, negation: false }, v);
   return !positive(node, v);
+}
+
+/** Every field a query names. */
+export function queryFields(node: QueryNode, out: FieldRef[] = []): FieldRef[] {
+  if ("always" in node) return out;
+  if ("all" in node || "any" in node) {
+    for (const n of "all" in node ? node.all : node.any) queryFields(n, out);
+    return out;
+  }
+  out.push(node.field);
+  return out;
 }

@@ -8,10 +8,17 @@ const CHUNK = 64 * 1024;
  * blocking on a FIFO or device. A descriptor the caller closes, or `undefined` when it cannot be opened.
  */
 export function openRunFile(path: string): number | undefined {
+  const fd = openOrMissing(path);
+  return fd === "missing" ? undefined : fd;
+}
+
+/** {@link openRunFile}, saying `"missing"` when there is no such file (ENOENT, or a parent that is not a folder). */
+function openOrMissing(path: string): number | "missing" | undefined {
   try {
     return openSync(path, FLAGS);
-  } catch {
-    return undefined;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code === "ENOENT" || code === "ENOTDIR" ? "missing" : undefined;
   }
 }
 
@@ -28,8 +35,14 @@ export interface RunFileRead {
  * or not a regular file.
  */
 export function readRunFile(path: string): RunFileRead | undefined {
-  const fd = openRunFile(path);
-  if (fd === undefined) return undefined;
+  const r = readRunFileOrMissing(path);
+  return r === "missing" ? undefined : r;
+}
+
+/** {@link readRunFile}, saying `"missing"` when there is no such file at all (so no stat is needed first to tell). */
+export function readRunFileOrMissing(path: string): RunFileRead | "missing" | undefined {
+  const fd = openOrMissing(path);
+  if (fd === undefined || fd === "missing") return fd;
   try {
     const stat = fstatSync(fd);
     if (!stat.isFile()) return undefined;

@@ -1,8 +1,8 @@
-import { lstatSync, readdirSync, type Stats } from "node:fs";
+import { lstatSync, readdirSync, statSync, type Stats } from "node:fs";
 import { join, sep } from "node:path";
 import { RunLayout } from "../paths.js";
-import { lastMetricRow } from "./last-metric.js";
-import { readRunFile } from "./read-file.js";
+import { lastMetricRow } from "./tail.js";
+import { readRunFileOrMissing } from "./read-file.js";
 import { isFinalStatus, metaFields, runDuration, type MetaFields, type MetricLast, type RunSummary } from "./summary.js";
 
 /**
@@ -16,7 +16,12 @@ export interface RunRecord {
   /** Fingerprint of `run.plx.json` (inode, size, mtime, ctime); "" when it could not be read. */
   metaFp: string;
   meta: MetaFields;
+  /** The last row of the metric streams read so far: all of them when `complete`. */
   metrics: Record<string, MetricLast>;
+  /** Streams looked for and not there (only while not `complete`). */
+  absent?: string[];
+  /** Whether `metrics` holds every stream of the run (else only those a listing needed). */
+  complete: boolean;
   /** For a run not in a final status: the fingerprint of each metric file, to see new rows. */
   metricFps?: Record<string, string>;
 }
@@ -35,6 +40,15 @@ const RACY_MS = 2000;
 export function fingerprint(s: Stats, now = Date.now()): string {
   if (now - s.mtimeMs < RACY_MS) return "";
   return `${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}`;
+}
+
+/** The fingerprint of a folder (the runs root: entries added, removed or renamed change it); "" when it cannot be trusted. */
+export function dirFingerprint(dir: string, now = Date.now()): string {
+  try {
+    return fingerprint(statSync(dir), now);
+  } catch {
+    return "";
+  }
 }
 
 /**
@@ -78,11 +92,11 @@ export function metricFiles(runDir: string, fingerprints = true): Map<string, st
   return out;
 }
 
-function lastValues(runDir: string, names: Iterable<string>): Record<string, MetricLast> {
-  const out: Record<string, MetricLast> = {};
+function lastValues(runDir: string, names: Iterable<string>, out: Record<string, MetricLast> = {}, absent?: string[]): Record<string, MetricLast> {
   for (const name of names) {
     const last = lastMetricRow(join(runDir, RunLayout.events, "metric", `${name}.plx`));
     if (last) out[name] = last;
+    else absent?.push(name);
   }
   return out;
 }
@@ -93,10 +107,23 @@ function unreadableMeta(why: string): MetaFields {
   return f;
 }
 
-/** Reads one run folder from scratch. Never throws: what cannot be read is reported in `meta.damaged`. */
-export function readRunRecord(runsRoot: string, id: string): RunRecord {
+/**
+ * Reads one run folder from scratch: `run.plx.json`, and of the metric streams either all
+ * (`"all"`; always for a run not in a final status, whose live values are watched) or just the
+ * named ones — a listing sorted or filtered on `metrics.loss` needs only `loss.plx` of every
+ * run, and the other streams of the runs it shows. Never throws: what cannot be read is
+ * reported in `meta.damaged`.
+ */
+export function readRunRecord(runsRoot: string, id: string, metrics: "all" | Iterable<string> = "all"): RunRecord {
+  return readRunRecordIfRun(runsRoot, id, metrics, false)!;
+}
+
+/** {@link readRunRecord}, or `undefined` when the folder holds no `run.plx.json` at all (it is not a run) and `ifRun` is set. */
+export function readRunRecordIfRun(runsRoot: string, id: string, metrics: "all" | Iterable<string>, ifRun = true): RunRecord | undefined {
   const runDir = join(runsRoot, id);
-  const file = readRunFile(join(runDir, RunLayout.runMeta));
+  const read = readRunFileOrMissing(join(runDir, RunLayout.runMeta));
+  if (read === "missing" && ifRun) return undefined;
+  const file = read === "missing" ? undefined : read;
   // From the fstat taken before the bytes were read: a write that lands in between leaves a stale fingerprint, so the next listing reads again.
   const metaFp = file ? fingerprint(file.stat) : "";
   let meta: MetaFields;
@@ -109,30 +136,73 @@ export function readRunRecord(runsRoot: string, id: string): RunRecord {
     }
   }
   const live = !isFinalStatus(meta.status);
+  if (!live && metrics !== "all") {
+    const absent: string[] = [];
+    return { id, metaFp, meta, metrics: lastValues(runDir, metrics, {}, absent), absent, complete: false };
+  }
   const files = metricFiles(runDir, live);
-  const record: RunRecord = { id, metaFp, meta, metrics: lastValues(runDir, files.keys()) };
+  const record: RunRecord = { id, metaFp, meta, metrics: lastValues(runDir, files.keys()), complete: true };
   if (live) record.metricFps = Object.fromEntries(files);
   return record;
 }
 
 /**
- * Brings the live part of a run that is not finished up to date: metric files added, removed,
- * or grown since the record was made are read again. Returns whether anything changed.
+ * What a record knows of one metric stream: its last row, `null` when the run has no such
+ * stream, `undefined` when the record does not know yet (it was read for other metrics).
  */
-export function refreshLiveMetrics(runsRoot: string, record: RunRecord): boolean {
+export function metricCell(r: RunRecord, name: string): MetricLast | null | undefined {
+  if (Object.hasOwn(r.metrics, name)) return r.metrics[name];
+  return r.complete || r.absent?.includes(name) ? null : undefined;
+}
+
+/** A copy of a finished run's record that also knows the named streams (read now). */
+export function withMetrics(runsRoot: string, r: RunRecord, names: Iterable<string>): RunRecord {
+  const absent = [...(r.absent ?? [])];
+  const metrics = lastValues(join(runsRoot, r.id), names, { ...r.metrics }, absent);
+  return { ...r, metrics, absent };
+}
+
+/**
+ * A copy of a record that knows every metric stream of its run: the streams it did not read
+ * yet are read now. A finished run's streams do not change while its `run.plx.json` does not,
+ * so what the record knew stays true.
+ */
+export function withAllMetrics(runsRoot: string, r: RunRecord): RunRecord {
+  if (r.complete) return r;
+  const runDir = join(runsRoot, r.id);
+  const metrics: Record<string, MetricLast> = {};
+  const unknown: string[] = [];
+  for (const name of metricFiles(runDir, false).keys()) {
+    if (Object.hasOwn(r.metrics, name)) metrics[name] = r.metrics[name]!;
+    else if (!r.absent?.includes(name)) unknown.push(name);
+  }
+  lastValues(runDir, unknown, metrics);
+  const { absent: _absent, ...rest } = r;
+  return { ...rest, metrics, complete: true };
+}
+
+/**
+ * Brings the live part of a run that is not finished up to date: metric files added, removed,
+ * or grown since the record was made are read again. Returns the new record, or `undefined`
+ * when nothing changed.
+ */
+export function refreshLiveMetrics(runsRoot: string, record: RunRecord): RunRecord | undefined {
   const runDir = join(runsRoot, record.id);
   const now = metricFiles(runDir);
   const before = record.metricFps ?? {};
   const changed = [...now].filter(([name, fp]) => fp === "" || before[name] !== fp).map(([name]) => name);
   const removed = Object.keys(before).filter((name) => !now.has(name));
-  if (!changed.length && !removed.length) return false;
+  if (!changed.length && !removed.length) return undefined;
   const metrics = { ...record.metrics };
   for (const name of removed) delete metrics[name];
   for (const name of changed) delete metrics[name];
-  Object.assign(metrics, lastValues(runDir, changed));
-  record.metrics = metrics;
-  record.metricFps = Object.fromEntries(now);
-  return true;
+  lastValues(runDir, changed, metrics);
+  return { ...record, metrics, metricFps: Object.fromEntries(now) };
+}
+
+/** Whether a listing must look at the run's files even when its index entry is trusted: it is still going, or its fingerprint was too fresh to trust. */
+export function needsRecheck(r: RunRecord): boolean {
+  return r.metricFps !== undefined || r.metaFp === "";
 }
 
 /** The public summary of a record. */

@@ -50,20 +50,21 @@ function compareValues(a: unknown, b: unknown): number {
 }
 
 /**
- * A comparator for the keys. A run without the field (or with a NaN metric) comes last in
- * either direction, as Polyaxon's ordering puts nulls last; ties end on the uuid, then the folder.
+ * Compares two runs' values of one sort key: a run without the field (or with a NaN metric)
+ * comes last in either direction, as Polyaxon's ordering puts nulls last.
  */
+export function compareKey(k: SortKey, va: unknown, vb: unknown): number {
+  if (va === undefined || vb === undefined) return va === vb ? 0 : va === undefined ? 1 : -1;
+  const d = compareValues(va, vb);
+  return k.desc ? -d : d;
+}
+
+/** A comparator for the keys; ties end on the uuid, then the folder. */
 export function comparator(keys: SortKey[]): (a: RunSummary, b: RunSummary) => number {
   return (a, b) => {
     for (const k of keys) {
-      const va = fieldValue(a, k.field);
-      const vb = fieldValue(b, k.field);
-      if (va === undefined || vb === undefined) {
-        if (va !== vb) return va === undefined ? 1 : -1;
-        continue;
-      }
-      const d = compareValues(va, vb);
-      if (d !== 0) return k.desc ? -d : d;
+      const d = compareKey(k, fieldValue(a, k.field), fieldValue(b, k.field));
+      if (d !== 0) return d;
     }
     return a.uuid < b.uuid ? -1 : a.uuid > b.uuid ? 1 : a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
   };
