@@ -4,7 +4,7 @@ import type { RunSummary } from "../core/read/summary.js";
 import { UsageError, defaultRoot, parseCommand } from "./args.js";
 import { fmtDuration, fmtNum, fmtTime, table } from "./format.js";
 
-export const LS_USAGE = `runtrail ls [root] [-q QUERY] [-s SORT] [-l LIMIT] [--offset N] [--json]
+export const LS_USAGE = `runtrail ls [root] [-q QUERY] [-s SORT] [-l LIMIT] [--offset N] [--recheck] [--json]
 
 List the runs under a root (default: $POLYAXON_OFFLINE_ROOT or ./plx; an offline root's runs/
 sub-folder is used when it exists), or stored under s3://bucket/prefix (endpoint and credentials
@@ -17,6 +17,9 @@ differ between the listed runs, and the last value of each metric.
   -s, --sort SORT    fields, - for descending: -metrics.val_acc, created_at (default -created_at)
   -l, --limit N      at most N runs
   --offset N         skip the first N runs
+  --recheck          look at every run folder now (by default the index is trusted for 10 s
+                     between such checks, except for runs runtrail changed, runs still going
+                     and the runs printed: use it right after another tool edited runs in place)
   --json             print the runs as listRuns() returns them`;
 
 const MAX_INPUT_COLUMNS = 6;
@@ -72,6 +75,7 @@ export async function runLs(argv: string[], out: (s: string) => void = console.l
       sort: { type: "string", short: "s" },
       limit: { type: "string", short: "l" },
       offset: { type: "string" },
+      recheck: { type: "boolean" },
     },
     1,
   );
@@ -81,6 +85,7 @@ export async function runLs(argv: string[], out: (s: string) => void = console.l
     sort: values.sort as string | undefined,
     limit: count("--limit", values.limit),
     offset: count("--offset", values.offset),
+    recheckMs: values.recheck ? 0 : undefined,
   });
   if (values.json) {
     out(JSON.stringify(runs, null, 2));

@@ -41,7 +41,9 @@ export async function resolveRun(arg: string, root: string): Promise<ResolvedRun
   if (!existsSync(runsRoot)) {
     throw new ArtifactNotFoundError(`"${arg}" is not a run folder, and the runs root ${runsRoot} does not exist (pass --root <folder>).`, arg);
   }
-  const ids = listRunFolders(runsRoot).filter((id) => existsSync(join(runsRoot, id, RunLayout.runMeta)));
+  const ids = listRunFolders(runsRoot)
+    .filter((id) => existsSync(join(runsRoot, id, RunLayout.runMeta)))
+    .sort();
   let matches = ids.filter((id) => id === arg);
   if (!matches.length) matches = ids.filter((id) => id.startsWith(arg));
   if (!matches.length) {

@@ -167,8 +167,36 @@ describe("the run index", () => {
     expect((await listRuns(root, { sort: "metrics.loss", limit: 1 }))[0]!.metrics.loss!.value).toBe(0.5);
     const child = spawnTs("test/fixtures/resume-and-log.ts", [root, run.uuid, "0.125"]);
     expect((await waitForExit(child)).code).toBe(0);
+    // Meanwhile another tool edits a finished run in place, without telling anyone: a listing that
+    // trusts its index does not look at it (this is how we know it did not check every folder)…
+    utimesAll(writeSweepRun(runsRoot, spec(4, { metrics: { loss: [0.0625] } })));
     const [top] = await listRuns(root, { sort: "metrics.loss", limit: 1, recheckMs: 60_000 });
     expect(top).toMatchObject({ uuid: run.uuid, status: "succeeded", metrics: { loss: { step: 2, value: 0.125 } } });
+    // …and one that checks every folder does.
+    expect((await listRuns(root, { sort: "metrics.loss", limit: 2, recheckMs: 0 })).map((r) => r.metrics.loss!.value)).toEqual([0.0625, 0.125]);
+  });
+
+  it("rebuilds an index whose sections are damaged, and lists exactly as without it", async () => {
+    const base = tmp();
+    const runsRoot = join(base, "runs");
+    for (let i = 0; i < 12; i++) utimesAll(writeSweepRun(runsRoot, spec(i, { metrics: { loss: [1, (i * 7) % 12], acc: [i / 12] } })));
+    await settledIndex(base);
+    const want = (await listRuns(base, { sort: "-metrics.acc", index: false })).map(view);
+    const index = join(runsRoot, ".runtrail", "index");
+    const pristine = readFileSync(index);
+    const header = JSON.parse(pristine.toString("utf8").split("\n")[1]!) as { sections: Record<string, [number, number]> };
+    const bodyStart = pristine.indexOf(10, pristine.indexOf(10) + 1) + 1;
+    for (const section of ["ids", "idOff", "fps", "recOff", "recs", "m:acc", "m:loss", "created", "complete", "recheck"]) {
+      const [start, end] = header.sections[section]!;
+      const damaged = Buffer.from(pristine);
+      damaged.fill(0xff, bodyStart + start, bodyStart + Math.min(end, start + 24));
+      writeFileSync(index, damaged);
+      rmSync(join(runsRoot, ".runtrail", "index.journal"), { force: true });
+      expect((await listRuns(base, { sort: "-metrics.acc" })).map(view), section).toEqual(want);
+    }
+    writeFileSync(index, pristine.subarray(0, pristine.length - 100)); // cut short
+    expect((await listRuns(base, { sort: "-metrics.acc" })).map(view)).toEqual(want);
+    expect((await listRuns(base, { sort: "-metrics.acc" })).map(view)).toEqual(want);
   });
 
   it("names a missing root or a file given as root", async () => {

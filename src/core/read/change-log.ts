@@ -18,27 +18,37 @@ export function changeLogPath(runsRoot: string): string {
 
 /**
  * Notes that runtrail just rewrote `<runDir>/run.plx.json`. One small O_APPEND write, so lines
- * of concurrent writers never interleave. Never throws: a root that is read-only or full only
+ * of concurrent writers never interleave. Only into a `.runtrail/` folder a listing made: a
+ * writer creates nothing outside its run folder, and runs nobody has listed need no notes (the
+ * first listing looks at every folder). Never throws: a root that is read-only or full only
  * means listings find the change at their next full check instead.
  */
 export function noteRunChanged(runDir: string): void {
-  const log = changeLogPath(dirname(runDir));
-  const line = `${basename(runDir)}\n`;
   try {
-    appendFileSync(log, line);
+    appendFileSync(changeLogPath(dirname(runDir)), `${basename(runDir)}\n`);
   } catch {
-    try {
-      mkdirSync(dirname(log), { recursive: true });
-      appendFileSync(log, line);
-    } catch {
-      // see above
-    }
+    // no .runtrail/ (never listed), read-only, full: see above
   }
 }
 
-/** How far a reader has read the log: the file (inode) and the byte after the last whole line read. */
+/**
+ * Makes the runs root's `.runtrail/` folder, so that writers note their changes from now on.
+ * A listing calls it before it looks at every run folder: a change made after that look is
+ * noted, and one made before it is seen by it. False where it cannot be made.
+ */
+export function startChangeLog(runsRoot: string): boolean {
+  try {
+    mkdirSync(join(runsRoot, RunLayout.private), { recursive: true });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** How far a reader has read the log: the file (inode and birth time: an inode number is reused) and the byte after the last whole line read. */
 export interface ChangeLogMark {
   ino: number;
+  born: number;
   offset: number;
 }
 
@@ -54,14 +64,14 @@ export function readChanges(runsRoot: string, mark: ChangeLogMark | null): { nam
     const st = fstatSync(fd);
     if (!st.isFile()) return "reset";
     const from = mark === null ? 0 : mark.offset;
-    if (mark !== null && (mark.ino !== st.ino || st.size < from)) return "reset";
+    if (mark !== null && (mark.ino !== st.ino || mark.born !== st.birthtimeMs || st.size < from)) return "reset";
     const names = new Set<string>();
-    if (st.size === from) return { names, mark: { ino: st.ino, offset: from } };
+    if (st.size === from) return { names, mark: { ino: st.ino, born: st.birthtimeMs, offset: from } };
     const buf = Buffer.allocUnsafe(st.size - from);
     const n = readSync(fd, buf, 0, buf.length, from);
     const end = buf.lastIndexOf(10, n - 1) + 1;
     for (const name of buf.toString("utf8", 0, end).split("\n")) if (name) names.add(name);
-    return { names, mark: { ino: st.ino, offset: from + end } };
+    return { names, mark: { ino: st.ino, born: st.birthtimeMs, offset: from + end } };
   } catch {
     return "reset";
   } finally {

@@ -4,22 +4,23 @@ import type { ChangeLogMark } from "./change-log.js";
 import { needsRecheck, type RunRecord } from "./run-record.js";
 import type { MetricLast } from "./summary.js";
 
-// The index file, `<runs root>/.runtrail/index`: one header line of JSON, then sections of JSON
-// text that are parsed only when a listing needs them. A listing sorted on `metrics.loss` parses
-// the folder names, the `loss` column and the records of the runs it shows — not the 10,000
-// records of the sweep, which is what a single JSON document would cost on every listing.
+// The index file, `<runs root>/.runtrail/index`: one header line of JSON, then sections read
+// (with `pread`) only when a listing needs them. A listing sorted on `metrics.loss` reads the
+// folder names, the `loss` column and the records of the runs it shows — not the 10,000 records
+// of the sweep, which is what a single JSON document would cost on every listing.
 //
 //   runtrail-index <version> <LE|BE>\n
-//   {"count":N,"state":{…},"metrics":[names],"sections":{"ids":[start,end],…}}\n
+//   {"count":N,"state":{…},"incomplete":n,"unknown":{…},"sections":{"ids":[start,end],…}}\n
 //   <sections, offsets relative to the byte after the header line>
 //
-// Sections: `ids` (the folder names, one after the other; `idOff` has their offsets) and `uuids`
-// (where not the folder name, NUL-separated: no file name holds a NUL); `recheck`
-// (positions of the runs looked at on every listing) and `complete` ("1"/"0" per run: all metric
-// streams known), JSON; `recs` (one JSON record per run); and, binary (little-endian, read
-// straight into typed arrays, nothing to parse): `fps` (run.plx.json fingerprints, four numbers
-// each), `recOff` (the records' offsets), `created` (created_at, epoch ms) and per metric stream
-// `m:<name>`, sparse: the positions of the runs that have it, and their last values and steps.
+// Sections: `ids` (the folder names, one after the other) and `uuids` (where not the folder
+// name, NUL-separated: no file name holds a NUL); `recheck` (positions of the runs looked at on
+// every listing) and `complete` ("1"/"0" per run: all its metric streams known), JSON; `recs`
+// (one JSON record per run); and binary, in the machine's byte order, read straight into typed
+// arrays with nothing to parse: `idOff` (the names' offsets), `fps` (run.plx.json fingerprints,
+// four numbers each), `recOff` (the records' offsets), `created` (created_at, epoch ms) and per
+// metric stream `m:<name>`, sparse: the positions of the runs that have it (or are known not
+// to), and their last values and steps.
 
 /** Bumped whenever the layout changes: an index of another version is rebuilt. */
 export const INDEX_VERSION = 3;
@@ -316,8 +317,14 @@ export class IndexSnapshot {
 
   /** Every folder name, in order. */
   ids(): string[] {
+    const off = this.float64("idOff", this.count + 1);
+    const blob = this.idBytes();
+    if (!(off[this.count]! <= blob.length)) throw new CorruptIndexError("section idOff points past ids");
     const out = new Array<string>(this.count);
-    for (let pos = 0; pos < this.count; pos++) out[pos] = this.id(pos);
+    for (let pos = 0; pos < this.count; pos++) {
+      if (!(off[pos]! <= off[pos + 1]!)) throw new CorruptIndexError("section idOff is not in order");
+      out[pos] = blob.toString("utf8", off[pos], off[pos + 1]);
+    }
     return out;
   }
 

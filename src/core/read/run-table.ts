@@ -1,5 +1,5 @@
 import { sep } from "node:path";
-import { readChanges, rotateChangeLog } from "./change-log.js";
+import { readChanges, rotateChangeLog, startChangeLog } from "./change-log.js";
 import { fieldValue, type FieldRef } from "./fields.js";
 import { CorruptIndexError, type IndexSnapshot, type IndexState } from "./index-file.js";
 import { loadIndex, NO_INDEX, saveIndex, type LoadedIndex } from "./index-store.js";
@@ -39,7 +39,8 @@ export interface TableOptions {
   rebuild?: boolean;
 }
 
-interface Row {
+/** One run as a listing holds it. */
+export interface Row {
   id: string;
   /** Position of the row's record in the index file; -1 once the record is held in `rec`. */
   pos: number;
@@ -384,6 +385,7 @@ function detectChanges(table: RunTable, loaded: LoadedIndex, opts: TableOptions,
   const { runsRoot } = table;
   const useIndex = opts.index !== false;
   const st = loaded.state;
+  if (useIndex && !loaded.snapshot) startChangeLog(runsRoot);
   const rootFp = dirFingerprint(runsRoot, now);
   let log = useIndex ? readChanges(runsRoot, st?.changes ?? null) : "reset";
   const recheckMs = opts.recheckMs ?? DEFAULT_RECHECK_MS;

@@ -34,12 +34,12 @@ export function resolveRunsRoot(root: string): string {
 }
 
 /**
- * The candidate run folders under a runs root: real folders (not symlinks), not hidden, sorted.
- * Whether each holds a `run.plx.json` is for the caller to check (it stats it anyway).
+ * The candidate run folders under a runs root: real folders (not symlinks), not hidden, in the
+ * order the file system gives them. Whether each holds a `run.plx.json` is for the caller to
+ * check (it stats it anyway).
  */
 export function listRunFolders(runsRoot: string): string[] {
-  return readdirSync(runsRoot, { withFileTypes: true })
-    .filter((e) => e.isDirectory() && !e.name.startsWith("."))
-    .map((e) => e.name)
-    .sort();
+  const out: string[] = [];
+  for (const e of readdirSync(runsRoot, { withFileTypes: true })) if (e.isDirectory() && e.name[0] !== ".") out.push(e.name);
+  return out;
 }
