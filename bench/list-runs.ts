@@ -77,18 +77,25 @@ for (const id of readdirSync(dir)) {
 console.log(JSON.stringify({ runs: n }));
 `;
 
-const ENTRY = `
+/** The listing as a user's script runs it: `listRuns` from runtrail, in a fresh process. */
+const LIST_ENTRY = `
 import { listRuns } from "../../src/index.ts";
+async function main() {
+  const [root, limit, recheck] = process.argv.slice(2);
+  const runs = await listRuns(root, { sort: "metrics.loss", limit: limit === "all" ? undefined : Number(limit), recheckMs: recheck === undefined ? undefined : Number(recheck) });
+  console.log(JSON.stringify({ runs: runs.length, first: runs.slice(0, 10).map((r) => [r.uuid, r.metrics.loss.value]) }));
+}
+main().catch((err) => { console.error(err); process.exit(1); });
+`;
+
+/** The dashboard's \`GET /api/runs\`, answered by its app in a fresh process. */
+const API_ENTRY = `
 import { createDashboardApp } from "../../src/ui/server.ts";
 async function main() {
-  const [mode, root, limit, recheck] = process.argv.slice(2);
-  const opts = { sort: "metrics.loss", limit: limit === "all" ? undefined : Number(limit), recheckMs: recheck === undefined ? undefined : Number(recheck) };
-  let runs;
-  if (mode === "api") {
-    const res = await createDashboardApp(root).handle("GET", "/api/runs?sort=metrics.loss" + (opts.limit ? "&limit=" + opts.limit : ""));
-    if (res.status !== 200) throw new Error(res.body.toString());
-    runs = JSON.parse(res.body.toString());
-  } else runs = await listRuns(root, opts);
+  const [root, limit] = process.argv.slice(2);
+  const res = await createDashboardApp(root).handle("GET", "/api/runs?sort=metrics.loss" + (limit === "all" ? "" : "&limit=" + limit));
+  if (res.status !== 200) throw new Error(res.body.toString());
+  const runs = JSON.parse(res.body.toString());
   console.log(JSON.stringify({ runs: runs.length, first: runs.slice(0, 10).map((r) => [r.uuid, r.metrics.loss.value]) }));
 }
 main().catch((err) => { console.error(err); process.exit(1); });
@@ -170,7 +177,7 @@ function restore(root: string, uuids: Iterable<string>): void {
 const sleep = (ms: number): void => void Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
 export async function runListRunsBench(): Promise<BenchResult[]> {
-  const script = await bundle("entry", ENTRY);
+  const scripts = { list: await bundle("list", LIST_ENTRY), api: await bundle("api", API_ENTRY) };
   const resume = await bundle("resume", RESUME);
   const rows: BenchResult[] = [];
   const figures: Record<number, Record<string, number>> = {};
@@ -179,7 +186,7 @@ export async function runListRunsBench(): Promise<BenchResult[]> {
     const runsDir = join(root, "runs");
     const index = join(runsDir, ".runtrail");
     const bare = (): Timed => timeProcess(["-e", BARE, runsDir]);
-    const list = (mode: "list" | "api", limit: string, recheckMs?: number): Timed => timeProcess([script, mode, root, limit, ...(recheckMs === undefined ? [] : [String(recheckMs)])]);
+    const list = (mode: "list" | "api", limit: string, recheckMs?: number): Timed => timeProcess([scripts[mode], root, limit, ...(recheckMs === undefined ? [] : [String(recheckMs)])]);
     const t: Record<string, number[]> = { bare: [], warm: [], checked: [], cold: [], changed: [], apiWarm: [], apiCold: [], apiChanged: [], full: [] };
     rmSync(index, { recursive: true, force: true });
     list("list", "50"); // builds the index

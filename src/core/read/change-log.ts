@@ -69,8 +69,9 @@ export function readChanges(runsRoot: string, mark: ChangeLogMark | null): { nam
     if (st.size === from) return { names, mark: { ino: st.ino, born: st.birthtimeMs, offset: from } };
     const buf = Buffer.allocUnsafe(st.size - from);
     const n = readSync(fd, buf, 0, buf.length, from);
-    const end = buf.lastIndexOf(10, n - 1) + 1;
-    for (const name of buf.toString("utf8", 0, end).split("\n")) if (name) names.add(name);
+    const end = n > 0 ? buf.lastIndexOf(10, n - 1) + 1 : 0;
+    // A name that cannot be a run folder's (a path, a hidden name) is not ours: never followed.
+    for (const name of buf.toString("utf8", 0, end).split("\n")) if (name && name[0] !== "." && !name.includes("/") && !name.includes("\0")) names.add(name);
     return { names, mark: { ino: st.ino, born: st.birthtimeMs, offset: from + end } };
   } catch {
     return "reset";

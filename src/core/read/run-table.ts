@@ -1,3 +1,4 @@
+import { lstatSync } from "node:fs";
 import { sep } from "node:path";
 import { readChanges, rotateChangeLog, startChangeLog } from "./change-log.js";
 import { fieldValue, type FieldRef } from "./fields.js";
@@ -263,7 +264,7 @@ export class RunTable {
       const pos = snap.position(id);
       const row = pos >= 0 ? this.at(pos) : extra.get(id);
       if (row) this.check(row, true);
-      else if (metaFingerprint(this.prefix + id) !== undefined) {
+      else if (isRealFolder(this.prefix + id) && metaFingerprint(this.prefix + id) !== undefined) {
         const fresh: Row = { id, pos: -1, checked: false };
         this.read(fresh);
         this.add(fresh);
@@ -330,6 +331,15 @@ export class RunTable {
   /** Lets go of the index file. Rows not read by now are read from their folders if asked for. */
   close(): void {
     this.loaded.snapshot?.close();
+  }
+}
+
+/** A folder reached without a symlink (as `readdir` lists run folders). */
+function isRealFolder(path: string): boolean {
+  try {
+    return lstatSync(path, { throwIfNoEntry: false })?.isDirectory() === true;
+  } catch {
+    return false;
   }
 }
 
