@@ -47,8 +47,9 @@ export async function loadRun(runPath: string, opts: { s3?: S3StoreOptions } = {
   const metaFile = join(path, RunLayout.runMeta);
   if (!existsSync(metaFile)) throw new ArtifactNotFoundError(`${path} is not a run folder (no ${RunLayout.runMeta}).`, path);
   const meta = parseJson<RunMeta>(metaFile);
+  if (typeof meta !== "object" || meta === null || Array.isArray(meta)) throw new CorruptRunError(`${metaFile} is not a JSON object.`, metaFile);
   const lineageFile = join(path, RunLayout.lineages);
-  const lineage = existsSync(lineageFile) ? uniqueLineageNames(parseJson<V1RunArtifact[]>(lineageFile)) : [];
+  const lineage = existsSync(lineageFile) ? uniqueLineageNames(checkLineage(parseJson<unknown>(lineageFile), lineageFile)) : [];
   const streams: Array<{ kind: string; name: string }> = [];
   const eventsDir = join(path, RunLayout.events);
   if (existsSync(eventsDir)) {
@@ -73,6 +74,19 @@ export async function loadRun(runPath: string, opts: { s3?: S3StoreOptions } = {
   const logsDir = join(path, "plxlogs");
   const logFiles = existsSync(logsDir) ? readdirSync(logsDir).filter((f) => f.endsWith(".jsonl")).sort().map((f) => `plxlogs/${f}`) : [];
   return { uuid: meta.uuid, status: meta.status, path, meta, lineage, streams, resources: listResourceStreams(path), logFiles };
+}
+
+/** `lineages.plx.json` as Polyaxon reads it: an array of records whose name, kind and path are text. */
+function checkLineage(value: unknown, file: string): V1RunArtifact[] {
+  if (!Array.isArray(value)) throw new CorruptRunError(`${file} is not a JSON array of lineage records.`, file);
+  value.forEach((rec: unknown, i) => {
+    if (typeof rec !== "object" || rec === null || Array.isArray(rec)) throw new CorruptRunError(`${file}: record ${i} is not a JSON object.`, file);
+    for (const key of ["name", "kind", "path"] as const) {
+      const v = (rec as Record<string, unknown>)[key];
+      if (v !== undefined && v !== null && typeof v !== "string") throw new CorruptRunError(`${file}: record ${i} has a ${key} that is not text (${JSON.stringify(v)}).`, file);
+    }
+  });
+  return value as V1RunArtifact[];
 }
 
 function parseJson<T>(file: string): T {

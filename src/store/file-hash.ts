@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
+import { openRegular } from "../core/fs-safe.js";
 
 /**
  * The content digest of synced objects. sha256 rather than md5: with SHA extensions (most
@@ -24,14 +24,21 @@ export async function digestOfFile(path: string, length?: number, signal?: Abort
   const hash = createHash(CONTENT_DIGEST);
   let bytes = 0;
   if (length === 0) return { sha256: hash.digest("hex"), bytes };
-  const stream = createReadStream(path, {
-    highWaterMark: 1 << 20,
-    ...(length === undefined ? {} : { end: length - 1 }),
-    ...(signal === undefined ? {} : { signal }),
-  });
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    hash.update(chunk);
-    bytes += chunk.length;
+  const fh = await openRegular(path, "r", "hashing a file to sync");
+  try {
+    const stream = fh.createReadStream({
+      start: 0,
+      highWaterMark: 1 << 20,
+      autoClose: false,
+      ...(length === undefined ? {} : { end: length - 1 }),
+      ...(signal === undefined ? {} : { signal }),
+    });
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      hash.update(chunk);
+      bytes += chunk.length;
+    }
+  } finally {
+    await fh.close();
   }
   return { sha256: hash.digest("hex"), bytes };
 }

@@ -1,8 +1,9 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { RunWriteError } from "../core/errors.js";
 import { PRIVATE_DIR } from "./run-files.js";
+import { readRegularText } from "../core/fs-safe.js";
 
 /** What the manifest remembers about one file that was sent completely. */
 export interface SyncManifestEntry {
@@ -57,7 +58,7 @@ export async function readManifest(path: string, store: ManifestStore): Promise<
   const empty: SyncManifest = { version: 2, store, files: {} };
   let raw: string;
   try {
-    raw = await readFile(path, "utf8");
+    raw = await readRegularText(path, "reading the sync manifest");
   } catch {
     return empty;
   }

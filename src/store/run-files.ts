@@ -1,6 +1,7 @@
-import { readdir, readFile, lstat } from "node:fs/promises";
+import { readdir, lstat } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { ArtifactNotFoundError, CorruptRunError } from "../core/errors.js";
+import { readRegularText } from "../core/fs-safe.js";
 
 /** runtrail's private folder inside a run: never synced, never listed. */
 export const PRIVATE_DIR = ".runtrail";
@@ -33,7 +34,7 @@ export async function resolveRunUuid(runPath: string): Promise<string> {
   if (UUID_RE.test(name)) return name;
   let meta: unknown;
   try {
-    meta = JSON.parse(await readFile(join(runPath, "run.plx.json"), "utf8"));
+    meta = JSON.parse(await readRegularText(join(runPath, "run.plx.json"), "reading the run's uuid"));
   } catch (err) {
     throw new CorruptRunError(
       `cannot tell the run uuid of ${runPath}: its folder name is not 32 hex characters and run.plx.json is missing or unreadable`,

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { createWriteStream } from "node:fs";
-import { mkdir, readFile, rm, rename, stat } from "node:fs/promises";
+import { mkdir, rm, rename, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { Transform, type Readable } from "node:stream";
@@ -13,6 +13,7 @@ import { METADATA_FILES, PRIVATE_DIR } from "./run-files.js";
 import { createS3Store, type S3Store } from "./s3-client.js";
 import { joinKey, parseS3Uri, type S3StoreOptions } from "./s3-location.js";
 import { MD5_METADATA_KEY, SHA256_METADATA_KEY } from "./sync.js";
+import { readRegularText } from "../core/fs-safe.js";
 
 const UUID_RE = /^[0-9a-f]{32}$/;
 
@@ -217,7 +218,7 @@ function recordedDigest(metadata: Record<string, string> | undefined): { algorit
 
 async function readCache(path: string, source: string): Promise<CacheManifest> {
   try {
-    const c = JSON.parse(await readFile(path, "utf8")) as CacheManifest;
+    const c = JSON.parse(await readRegularText(path, "reading the S3 cache manifest")) as CacheManifest;
     if (c.version === 1 && c.source === source && c.files && typeof c.files === "object") return c;
   } catch {
     // missing or unreadable: start over, which only costs downloads

@@ -1,7 +1,8 @@
 import { hostname } from "node:os";
-import { mkdir, open, readFile, rm, stat } from "node:fs/promises";
+import { mkdir, open, rm, stat } from "node:fs/promises";
 import { dirname } from "node:path";
 import { S3SyncBusyError } from "./errors.js";
+import { readRegularText } from "../core/fs-safe.js";
 
 /** A lock held by a process on another host is considered abandoned after this long. */
 const FOREIGN_LOCK_STALE_MS = 6 * 60 * 60 * 1000;
@@ -64,7 +65,7 @@ async function describeHolder(lockPath: string): Promise<{ alive: boolean; text:
   let info: { pid?: unknown; host?: unknown; startedAt?: unknown } = {};
   let ageMs = 0;
   try {
-    info = JSON.parse(await readFile(lockPath, "utf8")) as typeof info;
+    info = JSON.parse(await readRegularText(lockPath, "reading the sync lock")) as typeof info;
     ageMs = Date.now() - (await stat(lockPath)).mtimeMs;
   } catch {
     // Unreadable or half-written: the holder died while creating it, or just created it.

@@ -1,5 +1,5 @@
-import { createReadStream, type Stats } from "node:fs";
-import { lstat, readFile } from "node:fs/promises";
+import type { Stats } from "node:fs";
+import { lstat, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { InvalidValueError } from "../core/errors.js";
 import { contentTypeFor } from "./content-type.js";
@@ -11,6 +11,7 @@ import { isGone, listRunFiles, METADATA_FILES, resolveRunUuid, type RunFile } fr
 import { createS3Store, type S3Store } from "./s3-client.js";
 import { joinKey, parseS3Uri, storeKey, type S3Location, type S3StoreOptions } from "./s3-location.js";
 import { acquireSyncLock } from "./sync-lock.js";
+import { openRegular } from "../core/fs-safe.js";
 
 const MiB = 1024 * 1024;
 /** Default part size of multipart uploads: 8 MiB. */
@@ -271,7 +272,13 @@ class RunSync {
   private async readWhole(f: RunFile): Promise<ReadFile | undefined> {
     let buf: Buffer;
     try {
-      buf = await readFile(f.abs, { signal: this.ctl.signal });
+      // Opened without blocking: a file swapped for a FIFO since the scan is refused, not waited on.
+      const fh = await openRegular(f.abs, "r", "syncing the run");
+      try {
+        buf = await fh.readFile({ signal: this.ctl.signal });
+      } finally {
+        await fh.close();
+      }
     } catch (err) {
       if (isGone(err)) return undefined;
       throw err;
@@ -311,6 +318,22 @@ class RunSync {
     if (!digest) return this.vanished(f);
     if (digest.bytes !== f.size) return this.changed(f); // shrank since the scan: a rewrite in progress
     if (this.unchangedContent(f, digest.sha256, f.size, sameVersion(f, await statOrUndefined(f.abs), f.size))) return;
+    let fh: FileHandle;
+    try {
+      // Opened without blocking: a file swapped for a FIFO since the scan is refused, not waited on.
+      fh = await openRegular(f.abs, "r", "syncing the run");
+    } catch (err) {
+      if (isGone(err)) return this.vanished(f);
+      throw err;
+    }
+    try {
+      await this.uploadLarge(f, digest, fh);
+    } finally {
+      await fh.close();
+    }
+  }
+
+  private async uploadLarge(f: RunFile, digest: FileDigest, fh: FileHandle): Promise<void> {
     await this.writer.setMultipartInFlight(true);
     const key = this.runKey + f.rel;
     const uploadCtl = new AbortController();
@@ -322,7 +345,7 @@ class RunSync {
         Bucket: this.loc.bucket,
         Key: key,
         // `end` pins the bytes to those hashed even if the file grows meanwhile.
-        Body: createReadStream(f.abs, { end: f.size - 1, highWaterMark: READ_CHUNK }),
+        Body: fh.createReadStream({ start: 0, end: f.size - 1, highWaterMark: READ_CHUNK, autoClose: false }),
         ContentType: contentTypeFor(f.rel),
         Metadata: { [SHA256_METADATA_KEY]: digest.sha256 },
       },
