@@ -1,7 +1,8 @@
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { execFileSync } from "node:child_process";
+import { mkdir, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   materializeS3Run,
@@ -11,6 +12,7 @@ import {
   syncRun,
   type S3Store,
 } from "../../../src/store/index.js";
+import { syncManifestPath } from "../../../src/store/sync.js";
 import { freshBucket, makeRun, testStore, type S3TestEnv } from "../../helpers/s3-env.js";
 
 /** Every string an error exposes: message, stack, and its cause chain, serialised. */
@@ -59,6 +61,24 @@ export function errorsSuite(env: S3TestEnv): void {
       await cleanup?.();
       store?.destroy();
       await rm(root, { recursive: true, force: true });
+    });
+
+    it("a FIFO in place of run.plx.json or of the sync manifest is refused at once, never waited on", async () => {
+      const dir = join(root, "not-a-uuid-name");
+      await mkdir(dir, { recursive: true });
+      execFileSync("mkfifo", [join(dir, "run.plx.json")]);
+      const t0 = Date.now();
+      const err = await syncRun(dir, `s3://${bucket}/fifo`, { store }).catch((e: unknown) => e);
+      expect((err as Error).message).toMatch(/cannot tell the run uuid/);
+      const { runPath } = await makeRun(root, { "run.plx.json": "{}", "outputs/a.txt": "a" });
+      await mkdir(join(runPath, ".runtrail"), { recursive: true });
+      // The manifest as a FIFO: a manifest that cannot be read is an empty one (everything is sent again).
+      const manifest = syncManifestPath(runPath, store.options.displayEndpoint, `s3://${bucket}/fifo`);
+      await mkdir(dirname(manifest), { recursive: true });
+      execFileSync("mkfifo", [manifest]);
+      const report = await syncRun(runPath, `s3://${bucket}/fifo`, { store });
+      expect(report.filesSent).toBeGreaterThan(0);
+      expect(Date.now() - t0).toBeLessThan(30_000);
     });
 
     it("wrong credentials give S3AuthError saying which env vars to set, without the secret", async () => {
