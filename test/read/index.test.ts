@@ -199,6 +199,17 @@ describe("the run index", () => {
     expect((await listRuns(base, { sort: "-metrics.acc" })).map(view)).toEqual(want);
   });
 
+  it("keeps a metric stream named __proto__ as a stream, through the index", async () => {
+    const base = tmp();
+    utimesAll(writeSweepRun(join(base, "runs"), spec(1, { metrics: JSON.parse('{"__proto__": [0.5], "loss": [0.25]}') as Record<string, number[]> })));
+    for (let i = 0; i < 2; i++) {
+      const [r] = await listRuns(base, { sort: "metrics.__proto__", limit: 1 });
+      expect(Object.keys(r!.metrics).sort()).toEqual(["__proto__", "loss"]);
+      expect(Object.getPrototypeOf(r!.metrics)).toBe(Object.prototype);
+      expect(Object.getOwnPropertyDescriptor(r!.metrics, "__proto__")?.value).toEqual({ step: 0, value: 0.5 });
+    }
+  });
+
   it("names a missing root or a file given as root", async () => {
     const base = tmp();
     await expect(listRuns(join(base, "nope"))).rejects.toThrow(/does not exist; pass the folder that holds runs/);

@@ -1,5 +1,6 @@
 import { closeSync, fstatSync, readSync } from "node:fs";
 import { endianness } from "node:os";
+import { setOwn } from "../own-props.js";
 import type { ChangeLogMark } from "./change-log.js";
 import { needsRecheck, type RunRecord } from "./run-record.js";
 import type { MetricLast } from "./summary.js";
@@ -72,7 +73,7 @@ export function decodeRecord(e: unknown): RunRecord | undefined {
   for (let i = 0; i < META_KEYS.length; i++) meta[META_KEYS[i]!] = metaValues[i];
   if (!Array.isArray(meta.damaged) || !Array.isArray(meta.tags) || !isDict(meta.inputs) || !isDict(meta.outputs)) return undefined;
   const metrics: RunRecord["metrics"] = {};
-  for (let i = 0; i + 2 < flat.length; i += 3) metrics[flat[i] as string] = { step: flat[i + 1] as number | null, value: fromJsonNumber(flat[i + 2]) };
+  for (let i = 0; i + 2 < flat.length; i += 3) setOwn(metrics, flat[i] as string, { step: flat[i + 1] as number | null, value: fromJsonNumber(flat[i + 2]) });
   const r: RunRecord = { id, metaFp, meta: meta as unknown as RunRecord["meta"], metrics, complete: complete === 1 };
   if (!r.complete) r.absent = Array.isArray(absent) ? absent : [];
   if (metricFps) r.metricFps = metricFps;
@@ -202,6 +203,8 @@ interface Header {
 interface Column {
   /** Entry by run position, -1 when the run has none. */
   slot: Int32Array;
+  /** Run position by entry. */
+  pos: Int32Array;
   kind: Uint8Array;
   value: Float64Array;
   step: Float64Array;
@@ -218,6 +221,7 @@ export class IndexSnapshot {
   private readonly cache = new Map<string, unknown>();
   private readonly records: Array<RunRecord | undefined | null>;
   private readonly columns = new Map<string, Column | null>();
+  private readonly dense = new Map<string, Float64Array>();
   private positions?: Map<string, number>;
   private lookups = 0;
 
@@ -298,6 +302,7 @@ export class IndexSnapshot {
   }
 
   private idBlob?: Buffer;
+  private idReads = 0;
 
   private idBytes(): Buffer {
     if (!this.idBlob) {
@@ -310,9 +315,11 @@ export class IndexSnapshot {
   /** The folder name at `pos`. */
   id(pos: number): string {
     const off = this.float64("idOff", this.count + 1);
-    const blob = this.idBytes();
-    if (!(off[pos]! <= off[pos + 1]! && off[pos + 1]! <= blob.length)) throw new CorruptIndexError("section idOff points past ids");
-    return blob.toString("utf8", off[pos], off[pos + 1]);
+    const [start, end] = this.sections.ids!;
+    if (!(off[pos]! <= off[pos + 1]! && start + off[pos + 1]! <= end)) throw new CorruptIndexError("section idOff points past ids");
+    // A first page needs a few dozen names: read just those, until it is clear that many are wanted.
+    if (!this.idBlob && ++this.idReads <= 256) return this.text(start + off[pos]!, start + off[pos + 1]!);
+    return this.idBytes().toString("utf8", off[pos], off[pos + 1]);
   }
 
   /** Every folder name, in order. */
@@ -383,7 +390,7 @@ export class IndexSnapshot {
   }
 
   created(pos: number): number | undefined {
-    const ms = this.float64("created", this.count)[pos]!;
+    const ms = this.createdValues()[pos]!;
     return Number.isNaN(ms) ? undefined : ms;
   }
 
@@ -414,11 +421,25 @@ export class IndexSnapshot {
 
   /** The last value of a metric at `pos` as queries and sorts see it: undefined when absent, unknown or NaN. */
   metricValue(name: string, pos: number): number | undefined {
-    const c = this.columnOf(name);
-    const k = c ? c.slot[pos]! : -1;
-    if (k < 0 || c!.kind[k] === ABSENT) return undefined;
-    const v = c!.value[k]!;
+    const v = this.metricValues(name)[pos]!;
     return Number.isNaN(v) ? undefined : v;
+  }
+
+  /** {@link metricValue} of every position at once, NaN where there is none: what a sort on the metric reads. */
+  metricValues(name: string): Float64Array {
+    let dense = this.dense.get(name);
+    if (!dense) {
+      dense = new Float64Array(this.count).fill(Number.NaN);
+      const c = this.columnOf(name);
+      if (c) for (let k = 0; k < c.pos.length; k++) if (c.kind[k] !== ABSENT) dense[c.pos[k]!] = c.value[k]!;
+      this.dense.set(name, dense);
+    }
+    return dense;
+  }
+
+  /** `created_at` of every position (epoch ms), NaN where there is none. */
+  createdValues(): Float64Array {
+    return this.float64("created", this.count);
   }
 
   /** Positions of the runs whose record does not know the metric (never looked for). */
@@ -450,7 +471,7 @@ export class IndexSnapshot {
       if (p < 0 || p >= this.count) throw new CorruptIndexError(`section ${section} names run ${p} of ${this.count}`);
       slot[p] = k;
     }
-    return { slot, kind, value, step };
+    return { slot, pos, kind, value, step };
   }
 }
 

@@ -1,5 +1,6 @@
 import { lstatSync, readdirSync, statSync, type Stats } from "node:fs";
 import { join, sep } from "node:path";
+import { setOwn } from "../own-props.js";
 import { RunLayout } from "../paths.js";
 import { lastMetricRow } from "./tail.js";
 import { readRunFileOrMissing } from "./read-file.js";
@@ -95,7 +96,7 @@ export function metricFiles(runDir: string, fingerprints = true): Map<string, st
 function lastValues(runDir: string, names: Iterable<string>, out: Record<string, MetricLast> = {}, absent?: string[]): Record<string, MetricLast> {
   for (const name of names) {
     const last = lastMetricRow(join(runDir, RunLayout.events, "metric", `${name}.plx`));
-    if (last) out[name] = last;
+    if (last) setOwn(out, name, last); // a stream named `__proto__` is a stream, not a prototype
     else absent?.push(name);
   }
   return out;
@@ -173,7 +174,7 @@ export function withAllMetrics(runsRoot: string, r: RunRecord): RunRecord {
   const metrics: Record<string, MetricLast> = {};
   const unknown: string[] = [];
   for (const name of metricFiles(runDir, false).keys()) {
-    if (Object.hasOwn(r.metrics, name)) metrics[name] = r.metrics[name]!;
+    if (Object.hasOwn(r.metrics, name)) setOwn(metrics, name, r.metrics[name]!);
     else if (!r.absent?.includes(name)) unknown.push(name);
   }
   lastValues(runDir, unknown, metrics);

@@ -9,6 +9,7 @@ import {
   dirFingerprint,
   metaFingerprint,
   metricCell,
+  needsRecheck,
   readRunRecord,
   readRunRecordIfRun,
   refreshLiveMetrics,
@@ -18,7 +19,7 @@ import {
   type RunRecord,
 } from "./run-record.js";
 import { listRunFolders } from "./runs-root.js";
-import { compareKey, type SortKey } from "./sort.js";
+import { compareKeyed, tieBreak, type SortKey } from "./sort.js";
 import type { RunSummary } from "./summary.js";
 
 /**
@@ -141,14 +142,17 @@ export class RunTable {
     const base = lazy ? this.byPos!.length : 0;
     const pool = rows ?? this.list;
     const v = new Float64Array(base + pool.length);
-    const direct = f.base === "metrics" || f.base === "created_at";
+    // Runs the listing has not touched take their value straight from the index's dense column.
+    const dense = !lazy ? undefined : f.base === "metrics" ? this.snap.metricValues(f.key!) : f.base === "created_at" ? this.snap.createdValues() : undefined;
+    const sign = key.desc ? -1 : 1;
     for (let i = 0; i < v.length; i++) {
       const row = i < base ? this.byPos![i] : pool[i - base]!;
-      let x: number | undefined;
-      if (row?.gone) x = undefined;
-      else if (!row && direct) x = (f.base === "metrics" ? this.snap.metricValue(f.key!, i) : this.snap.created(i));
-      else x = this.value(row ?? this.at(i), f) as number | undefined;
-      v[i] = x === undefined ? Number.NaN : key.desc ? -x : x;
+      if (!row && dense) {
+        v[i] = sign * dense[i]!;
+        continue;
+      }
+      const x = row?.gone ? undefined : (this.value(row ?? this.at(i), f) as number | undefined);
+      v[i] = x === undefined ? Number.NaN : sign * x;
     }
     if (upTo > v.length) return undefined;
     const kth = v.slice().sort()[upTo - 1]!; // NaN (missing) sorts last
@@ -184,7 +188,7 @@ export class RunTable {
   }
 
   private needsRecheck(row: Row): boolean {
-    if (row.rec) return row.rec.metricFps !== undefined || row.rec.metaFp === "";
+    if (row.rec) return needsRecheck(row.rec);
     this.recheck ??= new Set(this.snap.recheck());
     return this.recheck.has(row.pos);
   }
@@ -433,15 +437,7 @@ export function selectRows(table: RunTable, where: QueryNode, keys: SortKey[], o
     if (numeric && upTo < rows.length) rows = table.narrow(first, upTo, rows) ?? rows;
   }
   const keyed: Keyed[] = rows.map((row) => ({ row, k: keys.map((k) => get(row, k.field)) }));
-  keyed.sort((a, b) => {
-    for (let i = 0; i < keys.length; i++) {
-      const d = compareKey(keys[i]!, a.k[i], b.k[i]);
-      if (d !== 0) return d;
-    }
-    const ua = table.uuid(a.row);
-    const ub = table.uuid(b.row);
-    return ua < ub ? -1 : ua > ub ? 1 : a.row.id < b.row.id ? -1 : a.row.id > b.row.id ? 1 : 0;
-  });
+  keyed.sort((a, b) => compareKeyed(keys, a.k, b.k) || tieBreak(table.uuid(a.row), a.row.id, table.uuid(b.row), b.row.id));
   return (keyed.length > upTo ? keyed.slice(0, upTo) : keyed).map((e) => e.row);
 }
 

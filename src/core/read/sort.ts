@@ -59,13 +59,22 @@ export function compareKey(k: SortKey, va: unknown, vb: unknown): number {
   return k.desc ? -d : d;
 }
 
-/** A comparator for the keys; ties end on the uuid, then the folder. */
+/** Compares two runs by their values of the keys, in order (`a[i]`, `b[i]`: the values of `keys[i]`). */
+export function compareKeyed(keys: SortKey[], a: unknown[], b: unknown[]): number {
+  for (let i = 0; i < keys.length; i++) {
+    const d = compareKey(keys[i]!, a[i], b[i]);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+/** How runs equal on every key are ordered: by uuid, then by folder. */
+export function tieBreak(uuidA: string, folderA: string, uuidB: string, folderB: string): number {
+  return uuidA < uuidB ? -1 : uuidA > uuidB ? 1 : folderA < folderB ? -1 : folderA > folderB ? 1 : 0;
+}
+
+/** A comparator of run summaries for the keys (see {@link compareKeyed}, {@link tieBreak}). */
 export function comparator(keys: SortKey[]): (a: RunSummary, b: RunSummary) => number {
-  return (a, b) => {
-    for (const k of keys) {
-      const d = compareKey(k, fieldValue(a, k.field), fieldValue(b, k.field));
-      if (d !== 0) return d;
-    }
-    return a.uuid < b.uuid ? -1 : a.uuid > b.uuid ? 1 : a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
-  };
+  const values = (r: RunSummary): unknown[] => keys.map((k) => fieldValue(r, k.field));
+  return (a, b) => compareKeyed(keys, values(a), values(b)) || tieBreak(a.uuid, a.path, b.uuid, b.path);
 }
