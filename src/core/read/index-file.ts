@@ -324,6 +324,7 @@ export class IndexSnapshot {
 
   /** Every folder name, in order. */
   ids(): string[] {
+    if (this.cache.has("idList")) return this.cache.get("idList") as string[];
     const off = this.float64("idOff", this.count + 1);
     const blob = this.idBytes();
     if (!(off[this.count]! <= blob.length)) throw new CorruptIndexError("section idOff points past ids");
@@ -332,6 +333,7 @@ export class IndexSnapshot {
       if (!(off[pos]! <= off[pos + 1]!)) throw new CorruptIndexError("section idOff is not in order");
       out[pos] = blob.toString("utf8", off[pos], off[pos + 1]);
     }
+    this.cache.set("idList", out);
     return out;
   }
 
@@ -374,11 +376,14 @@ export class IndexSnapshot {
     return v as T;
   }
 
-  fp(pos: number): string {
+  /** Whether the fingerprint at `pos` is the one of these file times (compared as numbers: a full check does it for every run). */
+  fpIs(pos: number, ino: number, size: number, mtimeMs: number, ctimeMs: number): boolean {
     const f = this.float64("fps", this.count * 4);
     const at = pos * 4;
-    return Number.isNaN(f[at]!) ? "" : `${f[at]}:${f[at + 1]}:${f[at + 2]}:${f[at + 3]}`;
+    return f[at] === ino && f[at + 1] === size && f[at + 2] === mtimeMs && f[at + 3] === ctimeMs;
   }
+
+
 
   /** Positions of the runs whose files a listing looks at even when it trusts the index. */
   recheck(): number[] {

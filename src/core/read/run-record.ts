@@ -39,7 +39,7 @@ const RACY_MS = 2000;
  * rsync -t); "" — never equal to a file's — when the file changed too recently to be trusted.
  */
 export function fingerprint(s: Stats, now = Date.now()): string {
-  if (now - s.mtimeMs < RACY_MS) return "";
+  if (!settled(s, now)) return "";
   return `${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}`;
 }
 
@@ -53,19 +53,33 @@ export function dirFingerprint(dir: string, now = Date.now()): string {
 }
 
 /**
- * The fingerprint of `<run>/run.plx.json` as it is now: undefined when there is none (the folder
- * is not a run), "" when it is not a regular file (a damaged run, listed as such) or just changed.
+ * `<run>/run.plx.json`'s `lstat` as it is now: undefined when there is none (the folder is not a
+ * run), null when it is not a regular file or cannot be looked at (a damaged run, listed as such).
  */
-export function metaFingerprint(runDir: string): string | undefined {
-  // Plain concatenation, not join(): this runs once per run on every listing.
+export function metaStat(runDir: string): Stats | null | undefined {
+  // Plain concatenation, not join(): this runs once per run on every full check.
   let s: Stats | undefined;
   try {
     s = lstatSync(`${runDir}${sep}${RunLayout.runMeta}`, { throwIfNoEntry: false });
   } catch {
-    return ""; // there but unreadable (permissions): a damaged run
+    return null; // there but unreadable (permissions)
   }
   if (!s) return undefined;
-  return s.isFile() ? fingerprint(s) : "";
+  return s.isFile() ? s : null;
+}
+
+/**
+ * The fingerprint of `<run>/run.plx.json` as it is now: undefined when there is none (the folder
+ * is not a run), "" when it is not a regular file (a damaged run, listed as such) or just changed.
+ */
+export function metaFingerprint(runDir: string): string | undefined {
+  const s = metaStat(runDir);
+  return s === undefined ? undefined : s === null ? "" : fingerprint(s);
+}
+
+/** Whether a fingerprint can be trusted at all: not taken within the racy window of the file's mtime. */
+export function settled(s: Stats, now = Date.now()): boolean {
+  return now - s.mtimeMs >= RACY_MS;
 }
 
 /**

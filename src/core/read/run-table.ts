@@ -1,4 +1,4 @@
-import { lstatSync } from "node:fs";
+import { lstatSync, type Stats } from "node:fs";
 import { sep } from "node:path";
 import { readChanges, rotateChangeLog, startChangeLog } from "./change-log.js";
 import { fieldValue, type FieldRef } from "./fields.js";
@@ -7,12 +7,15 @@ import { loadIndex, NO_INDEX, saveIndex, type LoadedIndex } from "./index-store.
 import { matchQuery, type QueryNode } from "./query.js";
 import {
   dirFingerprint,
+  fingerprint,
   metaFingerprint,
+  metaStat,
   metricCell,
   needsRecheck,
   readRunRecord,
   readRunRecordIfRun,
   refreshLiveMetrics,
+  settled,
   toSummary,
   withAllMetrics,
   withMetrics,
@@ -183,8 +186,11 @@ export class RunTable {
     this.update(row, readRunRecord(this.runsRoot, row.id, this.opts.metrics));
   }
 
-  private fp(row: Row): string {
-    return row.rec ? row.rec.metaFp : this.snap.fp(row.pos);
+  /** Whether `run.plx.json` is as the row's record was read (a fresh or unknown fingerprint is never). */
+  private unchanged(row: Row, st: Stats): boolean {
+    if (!settled(st, this.now)) return false;
+    if (row.rec) return row.rec.metaFp === fingerprint(st, this.now);
+    return row.pos >= 0 && this.snap.fpIs(row.pos, st.ino, st.size, st.mtimeMs, st.ctimeMs);
   }
 
   private needsRecheck(row: Row): boolean {
@@ -198,15 +204,14 @@ export class RunTable {
    * a live run's metrics up to date, marks it gone when its folder no longer holds a run.
    * Returns whether the row changed.
    */
-  check(row: Row, force = false, fp = metaFingerprint(this.prefix + row.id)): boolean {
+  check(row: Row, force = false, st = metaStat(this.prefix + row.id)): boolean {
     row.checked = true;
-    if (fp === undefined) {
+    if (st === undefined) {
       row.gone = this.removed = true;
       this.every = undefined;
       return true;
     }
-    const known = row.rec !== undefined || row.pos >= 0;
-    if (force || !known || fp === "" || fp !== this.fp(row)) {
+    if (force || st === null || !this.unchanged(row, st)) {
       this.read(row);
       return true;
     }
@@ -222,14 +227,24 @@ export class RunTable {
   checkAll(): void {
     const snap = this.loaded.snapshot;
     let known = 0;
+    const ids = snap?.ids();
+    let cursor = 0;
+    // The index lists the folders in the order the last full check found them, which `readdir`
+    // keeps while the folder does not change: matched in step, with a map only past a mismatch.
+    const position = (id: string): number => {
+      if (ids?.[cursor] === id) return cursor++;
+      const pos = snap?.position(id) ?? -1;
+      if (pos >= 0) cursor = pos + 1;
+      return pos;
+    };
     for (const id of listRunFolders(this.runsRoot)) {
       const over = this.loaded.overrides.get(id);
-      const row: Row = { id, pos: over || !snap ? -1 : snap.position(id), rec: over, checked: true };
+      const row: Row = { id, pos: over ? -1 : position(id), rec: over, checked: true };
       if (over || row.pos >= 0) {
-        const fp = metaFingerprint(this.prefix + id);
-        if (fp === undefined) continue; // no longer a run folder: counted as removed below
+        const st = metaStat(this.prefix + id);
+        if (st === undefined) continue; // no longer a run folder: counted as removed below
         known++;
-        this.check(row, false, fp);
+        this.check(row, false, st);
       } else {
         // Not indexed: read at once (no lstat first; a folder without run.plx.json is not a run).
         const rec = readRunRecordIfRun(this.runsRoot, id, this.opts.metrics);
