@@ -210,6 +210,18 @@ describe("the run index", () => {
     }
   });
 
+  it("pages at the edges: limit 0, an offset past the end, a page that ends in ties", async () => {
+    const base = tmp();
+    for (let i = 0; i < 12; i++) utimesAll(writeSweepRun(join(base, "runs"), spec(i, { metrics: { loss: [i % 3] } })));
+    await settledIndex(base);
+    expect(await listRuns(base, { sort: "metrics.loss", limit: 0 })).toEqual([]);
+    expect(await listRuns(base, { sort: "metrics.loss", offset: 12, limit: 5 })).toEqual([]);
+    const want = (await listRuns(base, { sort: "metrics.loss, -uuid", index: false })).map((r) => r.uuid);
+    for (const [offset, limit] of [[0, 1], [0, 3], [2, 3], [3, 2], [10, 5]] as const) {
+      expect((await listRuns(base, { sort: "metrics.loss, -uuid", offset, limit })).map((r) => r.uuid)).toEqual(want.slice(offset, offset + limit));
+    }
+  });
+
   it("names a missing root or a file given as root", async () => {
     const base = tmp();
     await expect(listRuns(join(base, "nope"))).rejects.toThrow(/does not exist; pass the folder that holds runs/);

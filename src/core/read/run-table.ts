@@ -157,6 +157,7 @@ export class RunTable {
       const x = row?.gone ? undefined : (this.value(row ?? this.at(i), f) as number | undefined);
       v[i] = x === undefined ? Number.NaN : sign * x;
     }
+    if (upTo === 0) return [];
     if (upTo > v.length) return undefined;
     const kth = v.slice().sort()[upTo - 1]!; // NaN (missing) sorts last
     if (Number.isNaN(kth)) return undefined;
