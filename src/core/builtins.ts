@@ -5,8 +5,11 @@ import { createRequire } from "node:module";
 // process's start (it pulls in streams and ciphers), and a process that only lists runs never
 // hashes, spawns or samples anything.
 
-// tsup's `shims` gives CJS builds an import.meta.url; under vitest/tsx it is the real one.
-const localRequire = createRequire(import.meta.url);
+/**
+ * The library's one synchronous `require`, for these builtins and for optional peers loaded on
+ * first use. tsup's `shims` gives CJS builds an import.meta.url; under vitest/tsx it is the real one.
+ */
+export const localRequire = createRequire(import.meta.url);
 
 export const lazyCrypto = (): typeof import("node:crypto") => localRequire("node:crypto") as typeof import("node:crypto");
 export const lazyChildProcess = (): typeof import("node:child_process") => localRequire("node:child_process") as typeof import("node:child_process");

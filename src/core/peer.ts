@@ -1,8 +1,5 @@
-import { createRequire } from "node:module";
+import { localRequire } from "./builtins.js";
 import { MissingPeerDependencyError } from "./errors.js";
-
-// tsup's `shims` gives CJS builds an import.meta.url; under vitest/tsx it is the real one.
-const localRequire = createRequire(import.meta.url);
 
 /**
  * Loads the first installed package of `candidates` synchronously (peers are loaded only by

@@ -1,9 +1,10 @@
 // The runs root's change log: what runtrail's writers append, and how a listing reads it.
-import { appendFileSync, existsSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, truncateSync, utimesSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { init, listRuns } from "../../src/index.js";
 import { changeLogPath, noteRunChanged, readChanges, rotateChangeLog, startChangeLog } from "../../src/core/read/change-log.js";
+import { agePath } from "../helpers/age.js";
 import { sweepUuid, writeSweepRun } from "../helpers/sweep.js";
 import { useTmp } from "../helpers/tmp.js";
 
@@ -87,8 +88,7 @@ describe("names in the change log", () => {
     writeSweepRun(outside, { uuid: sweepUuid(2), status: "succeeded", createdMs: Date.UTC(2024, 0, 1), metrics: { loss: [0.25] } });
     symlinkSync(join(outside, sweepUuid(2)), join(runsRoot, "linked"));
     expect((await listRuns(root)).map((r) => r.uuid)).toEqual([sweepUuid(1)]);
-    const old = new Date(Date.now() - 3_600_000);
-    utimesSync(runsRoot, old, old); // the root folder settled: the next listings trust the index
+    agePath(runsRoot); // the root folder settled: the next listings trust the index
     expect((await listRuns(root)).map((r) => r.uuid)).toEqual([sweepUuid(1)]);
     appendFileSync(changeLogPath(runsRoot), `../outside/${sweepUuid(2)}\n..\n.runtrail\nlinked\n`);
     expect((await listRuns(root, { recheckMs: 60_000 })).map((r) => r.uuid)).toEqual([sweepUuid(1)]);

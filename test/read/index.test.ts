@@ -7,6 +7,7 @@ import { spawnTs, waitForExit } from "../helpers/child.js";
 import { useTmp } from "../helpers/tmp.js";
 import { sweepUuid, writeSweepRun, type SweepRunSpec } from "../helpers/sweep.js";
 import { bruteForceRuns } from "./brute-force.js";
+import { ageTree } from "../helpers/age.js";
 import { noteRunChanged } from "../../src/core/read/change-log.js";
 
 const T0 = Date.UTC(2024, 4, 1);
@@ -20,18 +21,6 @@ const spec = (i: number, over: Partial<SweepRunSpec> = {}): SweepRunSpec => ({
   ...over,
 });
 
-/** Sets the mtimes under `dir` an hour back, so the index trusts their fingerprints (see its racy window). */
-function utimesAll(dir: string): string {
-  const old = new Date(Date.now() - 3_600_000);
-  for (const n of readdirSync(dir)) {
-    const p = join(dir, n);
-    if (statSync(p).isDirectory()) utimesAll(p);
-    else utimesSync(p, old, old);
-  }
-  utimesSync(dir, old, old);
-  return dir;
-}
-
 /**
  * Builds the index of an aged root and lists again once its folder times are old too: the first
  * listing creates `.runtrail/` in the root, and a root folder changed within the last 2 s is not
@@ -40,7 +29,7 @@ function utimesAll(dir: string): string {
 async function settledIndex(root: string): Promise<void> {
   await listRuns(root);
   const runsRoot = join(root, "runs");
-  utimesAll(runsRoot);
+  ageTree(runsRoot);
   await listRuns(root);
 }
 
@@ -114,8 +103,8 @@ describe("the run index", () => {
   it("records a few changes in a journal and rewrites the index whole only when runs are removed", async () => {
     const base = tmp();
     const runsRoot = join(base, "runs");
-    for (let i = 0; i < 30; i++) utimesAll(writeSweepRun(runsRoot, spec(i)));
-    utimesAll(runsRoot); // an old root: its mtime is trusted
+    for (let i = 0; i < 30; i++) ageTree(writeSweepRun(runsRoot, spec(i)));
+    ageTree(runsRoot); // an old root: its mtime is trusted
     await settledIndex(base);
     const index = join(runsRoot, ".runtrail", "index");
     const journal = join(runsRoot, ".runtrail", "index.journal");
@@ -123,7 +112,7 @@ describe("the run index", () => {
     const lines = (): number => (existsSync(journal) ? readFileSync(journal, "utf8").trim().split("\n").length : 0);
     const linesBefore = lines();
     // A change as runtrail's writers make it: run.plx.json rewritten, then the change log told.
-    noteRunChanged(utimesAll(writeSweepRun(runsRoot, spec(3, { status: "failed", metrics: { loss: [0.001] } }))));
+    noteRunChanged(ageTree(writeSweepRun(runsRoot, spec(3, { status: "failed", metrics: { loss: [0.001] } }))));
     expect((await listRuns(base, { sort: "metrics.loss", limit: 1 }))[0]).toMatchObject({ uuid: sweepUuid(3), status: "failed" });
     expect(statSync(index).ino).toBe(before); // not rewritten
     expect(lines()).toBe(linesBefore + 1);
@@ -139,9 +128,9 @@ describe("the run index", () => {
   it("finds a finished run edited in place by another tool: when it is listed, past recheckMs, or with recheckMs 0", async () => {
     const base = tmp();
     const runsRoot = join(base, "runs");
-    for (let i = 0; i < 20; i++) utimesAll(writeSweepRun(runsRoot, spec(i)));
+    for (let i = 0; i < 20; i++) ageTree(writeSweepRun(runsRoot, spec(i)));
     await settledIndex(base);
-    const edit = (i: number, loss: number): void => void utimesAll(writeSweepRun(runsRoot, spec(i, { status: "stopped", metrics: { loss: [loss] } })));
+    const edit = (i: number, loss: number): void => void ageTree(writeSweepRun(runsRoot, spec(i, { status: "stopped", metrics: { loss: [loss] } })));
     // Returned runs are always looked at: a full listing, or a page that holds the edited run.
     edit(5, 0.5);
     expect((await listRuns(base, { sort: "uuid" }))[5]).toMatchObject({ status: "stopped", metrics: { loss: { value: 0.5 } } });
@@ -162,14 +151,14 @@ describe("the run index", () => {
     run.logMetric("loss", 0.5, { step: 1 });
     await run.end();
     const runsRoot = join(root, "runs");
-    for (let i = 0; i < 10; i++) utimesAll(writeSweepRun(runsRoot, spec(i, { metrics: { loss: [0.9] } })));
+    for (let i = 0; i < 10; i++) ageTree(writeSweepRun(runsRoot, spec(i, { metrics: { loss: [0.9] } })));
     await settledIndex(root);
     expect((await listRuns(root, { sort: "metrics.loss", limit: 1 }))[0]!.metrics.loss!.value).toBe(0.5);
     const child = spawnTs("test/fixtures/resume-and-log.ts", [root, run.uuid, "0.125"]);
     expect((await waitForExit(child)).code).toBe(0);
     // Meanwhile another tool edits a finished run in place, without telling anyone: a listing that
     // trusts its index does not look at it (this is how we know it did not check every folder)…
-    utimesAll(writeSweepRun(runsRoot, spec(4, { metrics: { loss: [0.0625] } })));
+    ageTree(writeSweepRun(runsRoot, spec(4, { metrics: { loss: [0.0625] } })));
     const [top] = await listRuns(root, { sort: "metrics.loss", limit: 1, recheckMs: 60_000 });
     expect(top).toMatchObject({ uuid: run.uuid, status: "succeeded", metrics: { loss: { step: 2, value: 0.125 } } });
     // …and one that checks every folder does.
@@ -179,7 +168,7 @@ describe("the run index", () => {
   it("rebuilds an index whose sections are damaged, and lists exactly as without it", async () => {
     const base = tmp();
     const runsRoot = join(base, "runs");
-    for (let i = 0; i < 12; i++) utimesAll(writeSweepRun(runsRoot, spec(i, { metrics: { loss: [1, (i * 7) % 12], acc: [i / 12] } })));
+    for (let i = 0; i < 12; i++) ageTree(writeSweepRun(runsRoot, spec(i, { metrics: { loss: [1, (i * 7) % 12], acc: [i / 12] } })));
     await settledIndex(base);
     const want = (await listRuns(base, { sort: "-metrics.acc", index: false })).map(view);
     const index = join(runsRoot, ".runtrail", "index");
@@ -201,7 +190,7 @@ describe("the run index", () => {
 
   it("keeps a metric stream named __proto__ as a stream, through the index", async () => {
     const base = tmp();
-    utimesAll(writeSweepRun(join(base, "runs"), spec(1, { metrics: JSON.parse('{"__proto__": [0.5], "loss": [0.25]}') as Record<string, number[]> })));
+    ageTree(writeSweepRun(join(base, "runs"), spec(1, { metrics: JSON.parse('{"__proto__": [0.5], "loss": [0.25]}') as Record<string, number[]> })));
     for (let i = 0; i < 2; i++) {
       const [r] = await listRuns(base, { sort: "metrics.__proto__", limit: 1 });
       expect(Object.keys(r!.metrics).sort()).toEqual(["__proto__", "loss"]);
@@ -212,7 +201,7 @@ describe("the run index", () => {
 
   it("pages at the edges: limit 0, an offset past the end, a page that ends in ties", async () => {
     const base = tmp();
-    for (let i = 0; i < 12; i++) utimesAll(writeSweepRun(join(base, "runs"), spec(i, { metrics: { loss: [i % 3] } })));
+    for (let i = 0; i < 12; i++) ageTree(writeSweepRun(join(base, "runs"), spec(i, { metrics: { loss: [i % 3] } })));
     await settledIndex(base);
     expect(await listRuns(base, { sort: "metrics.loss", limit: 0 })).toEqual([]);
     expect(await listRuns(base, { sort: "metrics.loss", offset: 12, limit: 5 })).toEqual([]);
@@ -233,7 +222,7 @@ describe("the run index", () => {
 
   it("keeps NaN and infinite last values through the index", async () => {
     const base = tmp();
-    utimesAll(writeSweepRun(join(base, "runs"), spec(1, { metrics: { loss: [Number.NaN], acc: [Number.POSITIVE_INFINITY], err: [Number.NEGATIVE_INFINITY] } })));
+    ageTree(writeSweepRun(join(base, "runs"), spec(1, { metrics: { loss: [Number.NaN], acc: [Number.POSITIVE_INFINITY], err: [Number.NEGATIVE_INFINITY] } })));
     for (let i = 0; i < 2; i++) {
       const [r] = await listRuns(base); // built, then read back from the index
       expect(r!.metrics).toEqual({ loss: { step: 0, value: Number.NaN }, acc: { step: 0, value: Infinity }, err: { step: 0, value: -Infinity } });

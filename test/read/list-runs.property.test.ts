@@ -1,4 +1,4 @@
-import { appendFileSync, cpSync, existsSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { appendFileSync, cpSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -7,6 +7,7 @@ import { pyFloatRepr, pyTimestamp } from "../../src/core/events/pyformat.js";
 import { useTmp } from "../helpers/tmp.js";
 import { sweepUuid, writeSweepRun, type SweepRunSpec } from "../helpers/sweep.js";
 import { bruteForceRuns, type OracleRun } from "./brute-force.js";
+import { agePath, ageTree } from "../helpers/age.js";
 import { noteRunChanged } from "../../src/core/read/change-log.js";
 
 // ------------------------------------------------------------------ generated sweeps
@@ -185,28 +186,6 @@ function oracleOrder(keys: Array<[(typeof SORT_FIELDS)[number], boolean]>): (a: 
 
 const renderSort = (keys: Array<[string, boolean]>): string | undefined => (keys.length ? keys.map(([f, d]) => `${d ? "-" : ""}${f}`).join(", ") : undefined);
 
-/**
- * Sets every file's mtime under `dir` an hour back, as for runs written a while ago: the index
- * trusts only fingerprints older than its racy window, so changes made after this must be seen
- * through inode, size and ctime (which cannot be set back). Only changed files are aged again:
- * touching a file's times changes its ctime, which would make the index re-read it anyway.
- */
-function age(dir: string): string {
-  const old = new Date(Date.now() - 3_600_000);
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) age(p);
-    else utimesSync(p, old, old);
-  }
-  return dir;
-}
-
-/** Sets a folder's own times an hour back (its entries keep theirs): the index trusts the runs root only once its mtime is older than the racy window. */
-function ageFolder(dir: string): void {
-  const old = new Date(Date.now() - 3_600_000);
-  utimesSync(dir, old, old);
-}
-
 // ------------------------------------------------------------------ the property
 const SEED = Number(process.env.RUNTRAIL_LIST_SEED ?? Date.now() % 2 ** 31);
 const RUNS = Number(process.env.RUNTRAIL_LIST_RUNS ?? 40);
@@ -252,7 +231,7 @@ describe("listRuns agrees with a brute-force read of the run folders", () => {
           const runsRoot = join(base, "runs");
           const specs = gen.map((g, i) => toSpec(g, i, 1));
           for (const s of specs) writeSweepRun(runsRoot, s);
-          age(runsRoot);
+          ageTree(runsRoot);
           const check = async (groups: Cond[][], keys: Array<[(typeof SORT_FIELDS)[number], boolean]>, offset: number, limit: number | undefined): Promise<void> => {
             const query = renderQuery(groups);
             const sort = renderSort(keys);
@@ -265,7 +244,7 @@ describe("listRuns agrees with a brute-force read of the run folders", () => {
           };
           const [first, second] = asks as [(typeof asks)[number], (typeof asks)[number]];
           await check(...first); // no index yet: built now
-          ageFolder(runsRoot); // as a while later: building the index made .runtrail/ in the root
+          agePath(runsRoot); // as a while later: building the index made .runtrail/ in the root
           await check(...first); // from the index, every run folder checked (the root folder changed)
           await check(...first); // from the index, trusted
           expect(existsSync(join(runsRoot, ".runtrail", "index"))).toBe(true);
@@ -277,7 +256,7 @@ describe("listRuns agrees with a brute-force read of the run folders", () => {
             s.inputs = { ...s.inputs, lr: 0.05 };
             s.metrics = { loss: [0.5, 0.25] };
             rmSync(join(runsRoot, s.uuid), { recursive: true, force: true });
-            age(writeSweepRun(runsRoot, s));
+            ageTree(writeSweepRun(runsRoot, s));
           }
           // Rewritten in place, as runtrail's writers do it (they note the run in the change log):
           // seen without a check of every folder.
@@ -287,7 +266,7 @@ describe("listRuns agrees with a brute-force read of the run folders", () => {
             s.status = s.status === "failed" ? "stopped" : "failed";
             s.inputs = { ...s.inputs, opt: "Adam" };
             s.metrics = { ...s.metrics, loss: [0.75] };
-            noteRunChanged(age(writeSweepRun(runsRoot, s)));
+            noteRunChanged(ageTree(writeSweepRun(runsRoot, s)));
           }
           for (const i of mut.grow) {
             const s = specs[i % specs.length]!;
@@ -295,8 +274,7 @@ describe("listRuns agrees with a brute-force read of the run folders", () => {
             if (s.status !== "running" || !existsSync(file)) continue;
             const n = readFileSync(file, "utf8").split("\n").length - 1;
             appendFileSync(file, `\n${n}|${pyTimestamp(T0 + n * 1000)}|${pyFloatRepr(0.35)}`);
-            const old = new Date(Date.now() - 3_600_000);
-            utimesSync(file, old, old); // only its size and ctime say it changed
+            agePath(file); // only its size and ctime say it changed
             grown++;
           }
           for (const i of mut.remove) rmSync(join(runsRoot, specs[i % specs.length]!.uuid), { recursive: true, force: true });
@@ -304,7 +282,7 @@ describe("listRuns agrees with a brute-force read of the run folders", () => {
           for (let j = 0; j < mut.copyIn; j++) {
             const s = toSpec(extra[j]!, 1000 + j, 2);
             writeSweepRun(elsewhere, s);
-            age(elsewhere);
+            ageTree(elsewhere);
             cpSync(join(elsewhere, s.uuid), join(runsRoot, s.uuid), { recursive: true, preserveTimestamps: true });
           }
           if (mut.dropIndex) rmSync(join(runsRoot, ".runtrail"), { recursive: true, force: true });

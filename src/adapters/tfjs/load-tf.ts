@@ -1,13 +1,10 @@
-import { createRequire } from "node:module";
+import { localRequire } from "../../core/builtins.js";
 import { InvalidValueError } from "../../core/errors.js";
 import { requirePeer } from "../../core/peer.js";
 import type { TfModule } from "./types.js";
 
 /** Tried in this order when no `tf` is given: the native bindings first, as tfjs-node users expect. */
 export const TF_PACKAGES = ["@tensorflow/tfjs-node-gpu", "@tensorflow/tfjs-node", "@tensorflow/tfjs"] as const;
-
-// tsup's `shims` gives CJS builds an import.meta.url; under vitest/tsx it is the real one.
-const localRequire = createRequire(import.meta.url);
 
 /**
  * The TensorFlow.js module to work with: `explicit` when given (checked by shape), else one of

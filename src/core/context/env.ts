@@ -1,8 +1,8 @@
-import { createRequire } from "node:module";
 import { arch, cpus, hostname, platform, release, totalmem, type as osType, userInfo } from "node:os";
 import { join, sep } from "node:path";
 import { readFileSync } from "node:fs";
 import { VERSION } from "../../version.js";
+import { localRequire } from "../builtins.js";
 
 /** Packages whose versions matter to rerun an ML job, recorded when the process has loaded them. */
 export const TRACKED_PACKAGES = [
@@ -44,7 +44,7 @@ export interface RunEnv {
 /** The version of each tracked package that is loaded in this process (CommonJS module cache; tfjs and onnxruntime-node are CommonJS). */
 export function loadedPackageVersions(): Record<string, string> {
   const out: Record<string, string> = { runtrail: VERSION };
-  const cache = createRequire(import.meta.url).cache;
+  const cache = localRequire.cache;
   const roots = new Map<string, string>();
   for (const file of Object.keys(cache)) {
     for (const pkg of TRACKED_PACKAGES) {

@@ -151,6 +151,7 @@ export function encodeIndex(records: RunRecord[], state: IndexState): Buffer {
   const recOff = new Float64Array(records.length + 1);
   const created = new Float64Array(records.length);
   let complete = "";
+  let incomplete = 0;
   const recheck: number[] = [];
   for (let pos = 0; pos < records.length; pos++) {
     const r = records[pos]!;
@@ -159,6 +160,7 @@ export function encodeIndex(records: RunRecord[], state: IndexState): Buffer {
     recOff[pos + 1] = recOff[pos]! + Buffer.byteLength(text) + 1;
     created[pos] = createdMs(r) ?? Number.NaN;
     complete += r.complete ? "1" : "0";
+    if (!r.complete) incomplete++;
     if (needsRecheck(r)) recheck.push(pos);
     for (const name in r.metrics) add(name, pos, r.metrics[name]!);
     if (!r.complete) for (const name of r.absent ?? []) add(name, pos, null);
@@ -182,7 +184,6 @@ export function encodeIndex(records: RunRecord[], state: IndexState): Buffer {
     at += b.length;
   }
   // How many runs do not know each metric (not complete, no entry): 0 spares a listing the scan for them.
-  const incomplete = records.length - [...complete].filter((c) => c === "1").length;
   const unknown: Record<string, number> = {};
   for (const [name, c] of columns) unknown[name] = incomplete - c.pos.filter((pos) => !records[pos]!.complete).length;
   const header = JSON.stringify({ count: records.length, state, incomplete, unknown, sections });

@@ -1,4 +1,4 @@
-import { appendFileSync, mkdirSync, rmSync } from "node:fs";
+import { appendFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomicSync } from "../fsutil.js";
 import { RunLayout } from "../paths.js";
@@ -84,7 +84,6 @@ export function saveIndex(runsRoot: string, loaded: LoadedIndex, changed: RunRec
   }
   const bytes = encodeIndex(all(), state);
   return quietly(() => {
-    mkdirSync(join(runsRoot, RunLayout.private), { recursive: true });
     writeFileAtomicSync(indexPath(runsRoot), bytes);
     rmSync(journalPath(runsRoot), { force: true });
     rmSync(join(runsRoot, RunLayout.private, "index.json"), { force: true }); // the single-JSON index of earlier versions

@@ -54,10 +54,13 @@ export function currentRecords(runsRoot: string): RunRecord[] {
   return withRunTable(runsRoot, { recheckMs: 0, metrics: [] }, (table) => table.rows().map((r) => table.record(r)));
 }
 
-/** The local folder holding the runs of `root` (for `s3://`, the cache, with the folder names of that listing). */
-async function localRunsRoot(root: string | undefined): Promise<{ runsRoot: string; only?: Set<string> }> {
+/**
+ * The local folder holding the runs of `root`. For `s3://`, the cache, with the folder names of
+ * that listing and `recheckMs: 0`: the cache is written by the store, which keeps no change log.
+ */
+async function localRunsRoot(root: string | undefined): Promise<{ runsRoot: string; only?: Set<string>; recheckMs?: number }> {
   const given = root ?? defaultOfflineRoot();
-  if (given.startsWith("s3://")) return (await import("./s3-root.js")).cacheStoredRuns(given);
+  if (given.startsWith("s3://")) return { ...(await (await import("./s3-root.js")).cacheStoredRuns(given)), recheckMs: 0 };
   const runsRoot = resolveRunsRoot(given);
   if (!existsSync(runsRoot)) throw new ArtifactNotFoundError(`the runs root ${runsRoot} does not exist; pass the folder that holds runs/ (init()'s offlineRoot).`, given);
   if (!statSync(runsRoot).isDirectory()) throw new ArtifactNotFoundError(`${runsRoot} is a file, not a folder of runs; pass the folder that holds runs/ (init()'s offlineRoot).`, given);
@@ -98,9 +101,8 @@ export async function listRunsIn(runsRoot: string, opts: ListRunsOptions = {}, o
 export async function listRuns(root?: string, opts: ListRunsOptions = {}): Promise<RunSummary[]> {
   parseQuery(opts.query); // a bad query fails before any I/O (or S3 round trip)
   parseSort(opts.sort);
-  const { runsRoot, only } = await localRunsRoot(root);
-  // An S3 root's cache is written by the store, which keeps no change log: every folder is looked at.
-  return listRunsIn(runsRoot, only ? { ...opts, recheckMs: 0 } : opts, only);
+  const { runsRoot, only, recheckMs } = await localRunsRoot(root);
+  return listRunsIn(runsRoot, { ...opts, recheckMs: recheckMs ?? opts.recheckMs }, only);
 }
 
 /**
@@ -109,9 +111,9 @@ export async function listRuns(root?: string, opts: ListRunsOptions = {}): Promi
  */
 export async function getRun(root: string | undefined, uuidOrPrefix: string): Promise<RunSummary> {
   if (typeof uuidOrPrefix !== "string" || uuidOrPrefix.length === 0) throw new InvalidValueError("getRun needs a run uuid or uuid prefix.", uuidOrPrefix);
-  const { runsRoot, only } = await localRunsRoot(root);
+  const { runsRoot, only, recheckMs } = await localRunsRoot(root);
   if (only && !only.size) throw new ArtifactNotFoundError(`no run "${uuidOrPrefix}" under ${root ?? defaultOfflineRoot()}; listRuns() shows the uuids.`, uuidOrPrefix);
-  const { found, count, uuids } = withRunTable(runsRoot, { recheckMs: only ? 0 : undefined, metrics: [] }, (table) => {
+  const { found, count, uuids } = withRunTable(runsRoot, { recheckMs, metrics: [] }, (table) => {
     const hits = table.settle(() => {
       const rows = table.rows();
       const candidates = only ? rows.filter((r) => only.has(r.id)) : rows;
